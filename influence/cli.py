@@ -1,0 +1,267 @@
+"""The ``influence`` command line: database, loading, scoring, serving, the demo.
+
+Every command reads its configuration from :class:`influence.settings.Settings`
+(``INFLUENCE_*`` environment variables). Errors print what was wrong and how to fix it,
+and exit with the code of their class (see ``influence.errors.ERROR_CODES``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+from collections.abc import Iterable
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from influence import localdb
+from influence.errors import InfluenceError, InvalidInputError, StoreUnavailableError, code_for
+from influence.loaders.base import Item
+from influence.settings import Settings, get_settings
+
+console = Console(stderr=True)
+out = Console()
+
+app = typer.Typer(help="Open, explainable, consent-first influence scores on Neo4j + GDS.", no_args_is_help=True, pretty_exceptions_enable=False,
+                  add_completion=False)
+db_app = typer.Typer(help="Manage the project's own local Neo4j + GDS server.",
+                     no_args_is_help=True)
+load_app = typer.Typer(help="Load real data into Neo4j (every record loaded, skipped with a "
+                       "reason, or quarantined with a reason).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(load_app, name="load")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SE_DUMP = REPO_ROOT.parent / "shared" / "data" / "stackexchange-beer"
+
+
+def _say(message: str) -> None:
+    console.print(f"[bold cyan]›[/] {message}")
+
+
+# --- db -----------------------------------------------------------------------------------------
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Provision (first run: Neo4j 5.26 + GDS 2.13 from Maven Central) and start the server."""
+    settings = get_settings()
+    _require_local(settings)
+    started = time.monotonic()
+    status = localdb.start(settings, progress=_say)
+    _say(f"Neo4j ready on {status.uri} (pid {status.pid}, data in {status.data_dir}) "
+         f"after {time.monotonic() - started:.1f}s")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the local server and wait until its Java process has exited."""
+    settings = get_settings()
+    _require_local(settings)
+    _say("Neo4j stopped." if localdb.stop(settings) else "Neo4j was not running.")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say whether the local server runs (exit 0) or not (exit 6)."""
+    settings = get_settings()
+    _require_local(settings)
+    status = localdb.status(settings)
+    if status.running:
+        out.print(f"running pid={status.pid} uri={status.uri} data={status.data_dir}")
+    else:
+        out.print(f"stopped uri={status.uri} data={status.data_dir}")
+        raise typer.Exit(code_for(StoreUnavailableError("")).exit_code)
+
+
+@db_app.command("logs")
+def db_logs(lines: Annotated[int, typer.Option(help="Lines from the end of each log.")] = 40,
+            ) -> None:
+    """Print the tail of the server's logs."""
+    out.print(localdb.log_tail(get_settings(), lines), markup=False, highlight=False)
+
+
+def _require_local(settings: Settings) -> None:
+    if not settings.uses_local_server:
+        raise InvalidInputError(
+            f"INFLUENCE_NEO4J_URI is set ({settings.neo4j_uri}): that server is not managed here.",
+            hint="Unset INFLUENCE_NEO4J_URI to use the project's own local server.",
+        )
+
+
+# --- schema, load, score -----------------------------------------------------------------------
+
+
+@app.command()
+def migrate() -> None:
+    """Create constraints and indexes (versioned migrations in schema/migrations)."""
+    from influence.schema import migrate as run_migrations
+    from influence.store import Store
+
+    with Store(get_settings()) as store:
+        applied = run_migrations(store)
+    _say(f"{len(applied)} migration(s) applied" if applied else "schema is up to date")
+
+
+@load_app.command("stackexchange")
+def load_stackexchange(
+    path: Annotated[Path, typer.Argument(help="Folder of a site dump (Users.xml, Posts.xml, "
+                                         "Votes.xml, Comments.xml, PostHistory.xml, ...).")]
+    = DEFAULT_SE_DUMP,
+    network: Annotated[str, typer.Option(help="Network name stored on accounts.")]
+    = "stackexchange",
+    dry_run: Annotated[bool, typer.Option(help="Validate only; write nothing.")] = False,
+    strict: Annotated[bool, typer.Option(help="Exit non-zero if any record is quarantined.")]
+    = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Load a Stack Exchange dump.
+
+    Each file has one <row .../> per line, e.g. from Posts.xml:
+    <row Id="5" PostTypeId="2" ParentId="1" CreationDate="2014-01-21T20:26:05.383"
+    OwnerUserId="7" Score="3" Body="..." />
+    """
+    from influence.loaders.stackexchange import StackExchangeAdapter
+
+    adapter = StackExchangeAdapter(path, network=network)
+    _run_load(adapter, adapter.total_rows(), f"stackexchange-{network}", dry_run=dry_run,
+              strict=strict, show_progress=progress)
+
+
+def _run_load(items: Iterable[Item], total: int, run_name: str, *, dry_run: bool, strict: bool,
+              show_progress: bool) -> None:
+    from influence.loaders.quarantine import Quarantine
+    from influence.loaders.writer import Writer, load
+    from influence.schema import migrate as run_migrations
+    from influence.store import Store
+
+    settings = get_settings()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    quarantine = Quarantine(settings.quarantine_dir, f"{run_name}-{stamp}")
+    store = None if dry_run else Store(settings)
+    try:
+        if store is not None:
+            run_migrations(store)
+        writer = Writer(store, batch_size=settings.batch_size)
+        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TextColumn("{task.speed:>8.0f} rows/s"),
+                      TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+                      disable=not show_progress) as bar:
+            task = bar.add_task(f"loading {run_name}", total=total)
+            tally = load(items, writer, quarantine, on_item=lambda: bar.advance(task))
+    finally:
+        if store is not None:
+            store.close()
+    table = Table(title=f"{run_name}{' (dry run)' if dry_run else ''}")
+    for column in ("read", "loaded", "skipped", "quarantined"):
+        table.add_column(column, justify="right")
+    table.add_row(*(str(getattr(tally, c)) for c in ("read", "loaded", "skipped", "quarantined")))
+    console.print(table)
+    for reason, count in tally.skipped_reasons.most_common():
+        console.print(f"  skipped {count:>7}  {reason}")
+    for reason, count in tally.quarantine_reasons.most_common():
+        console.print(f"  quarantined {count:>3}  {reason}")
+    if tally.quarantined:
+        console.print(f"  quarantine file: {quarantine.path}")
+    written = ", ".join(f"{k}={v}" for k, v in writer.written.items())
+    _say(f"records {'validated' if dry_run else 'written'}: {written}")
+    if strict and tally.quarantined:
+        raise InvalidInputError(f"{tally.quarantined} record(s) quarantined in strict mode.",
+                                hint=f"See {quarantine.path} for each line and its reason.")
+
+
+@app.command()
+def score(
+    asof: Annotated[str | None, typer.Option(help="Scoring date, ISO-8601 (default: now).")]
+    = None,
+) -> None:
+    """Recompute influence scores with GDS and write them onto people."""
+    from influence.engine.scoring import compute_scores
+    from influence.loaders.base import RowError, parse_iso_utc
+    from influence.store import Store
+
+    try:
+        when = parse_iso_utc(asof) if asof else None
+    except RowError as exc:
+        raise InvalidInputError(str(exc), hint="Use e.g. --asof 2016-12-10") from exc
+    settings = get_settings()
+    with Store(settings) as store:
+        run = compute_scores(store, settings.model, asof=when)
+    _say(f"scored {run.people_in_graph} people over {run.engagement_pairs} engagement pairs "
+         f"as of {datetime.fromtimestamp(run.asof, UTC):%Y-%m-%d} in {run.seconds:.1f}s "
+         f"(PageRank {run.iterations} iterations, converged={run.converged})")
+
+
+# --- serve, demo ---------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")]
+    = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql in development)."""
+    import uvicorn
+
+    from influence.api.app import create_app
+
+    settings = get_settings()
+    host, port = host or settings.api_host, port or settings.api_port
+    _say(f"GraphQL API on http://{host}:{port}/graphql")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+SAMPLE_QUERY = '{ leaderboard(first: 5) { id score percentile accounts { network id } } }'
+
+
+@app.command()
+def demo(
+    data: Annotated[Path, typer.Option(help="Stack Exchange dump to load.")] = DEFAULT_SE_DUMP,
+    asof: Annotated[str, typer.Option(help="Scoring date (the dump ends 2016-12-09).")]
+    = "2016-12-10",
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API after.")]
+    = True,
+) -> None:
+    """Start the database, load the bundled Stack Exchange data, score it and serve the API."""
+    settings = get_settings()
+    if settings.uses_local_server:
+        db_start()
+    migrate()
+    load_stackexchange(path=data, network="stackexchange", dry_run=False, strict=False,
+                       progress=sys.stderr.isatty())
+    score(asof=asof)
+    url = f"http://{settings.api_host}:{settings.api_port}/graphql"
+    _say(f"Try:  curl -s {url} -H 'content-type: application/json' "
+         f"-d '{json.dumps({'query': SAMPLE_QUERY})}'")
+    if settings.publish_policy == "opted_in":
+        _say("Publish policy is 'opted_in' and the dump has no consent records, so no score is "
+             "shown; set INFLUENCE_PUBLISH_POLICY=not_opted_out to show them (the Makefile demo "
+             "does, see README).")
+    if serve_api:
+        serve(host=None, port=None)
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning engine errors into a message and an exit code."""
+    try:
+        app()
+    except InfluenceError as error:
+        console.print(f"[bold red]error:[/] {error.message}", highlight=False)
+        if error.hint:
+            console.print(f"[yellow]hint:[/] {error.hint}", highlight=False)
+        sys.exit(code_for(error).exit_code)

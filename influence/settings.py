@@ -1,0 +1,102 @@
+"""One typed settings object for the whole engine.
+
+Every value can be set from the environment with the ``INFLUENCE_`` prefix (for example
+``INFLUENCE_NEO4J_URI``) or from a ``.env`` file in the working directory. Secrets (the
+Neo4j password, API keys, operator tokens) come only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+
+from influence.engine.model import ModelParams
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+NEO4J_VERSION = "5.26.24"
+"""The Neo4j release the local server is assembled from (GDS 2.13.9 is built against it)."""
+GDS_VERSION = "2.13.9"
+"""The open-source Graph Data Science release built into the local server's plugin."""
+
+
+def _xdg(var: str, default: str) -> Path:
+    return Path(os.environ.get(var) or Path.home() / default)
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, with defaults that work on a laptop."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INFLUENCE_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+    )
+
+    # --- database connection -------------------------------------------------------------
+    neo4j_uri: str | None = Field(
+        default=None,
+        description="Bolt URI of an external Neo4j 5.26 + GDS 2.13 server. Unset: the project's "
+        "own local server on 127.0.0.1:db_port.",
+    )
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = Field(
+        default=None, description="Password for neo4j_uri (the local server runs without auth)."
+    )
+    neo4j_database: str = "neo4j"
+
+    # --- the local server managed by `influence db` ---------------------------------------
+    db_port: int = Field(default=7687, ge=1, le=65535, description="Bolt port on 127.0.0.1.")
+    cache_dir: Path = Field(
+        default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache") / "influence",
+        description="Where Neo4j and GDS jars are provisioned (shared by all instances).",
+    )
+    data_dir: Path = Field(
+        default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "influence" / "db",
+        description="Database files, logs and configuration of the local server.",
+    )
+    heap_size: str = Field(default="2g", description="JVM heap of the local server.")
+    pagecache_size: str = Field(default="1g", description="Page cache of the local server.")
+    java_home: Path | None = Field(
+        default=None, description="JDK 17 or 21 to run the server; default JAVA_HOME or PATH."
+    )
+    start_timeout_s: float = Field(default=120.0, gt=0)
+
+    # --- API ----------------------------------------------------------------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production switches off GraphiQL and introspection.",
+    )
+
+    # --- model and policy ----------------------------------------------------------------
+    model: ModelParams = Field(default_factory=ModelParams)
+    publish_policy: Literal["opted_in", "not_opted_out"] = Field(
+        default="opted_in",
+        description="Whose scores are shown: only people who opted in (default), or everyone "
+        "except those who opted out (an operator's documented choice).",
+    )
+
+    # --- loading --------------------------------------------------------------------------
+    batch_size: int = Field(default=5000, ge=1, le=100_000)
+    quarantine_dir: Path = Field(
+        default=Path("quarantine"), description="Where rejected input records are written."
+    )
+
+    @property
+    def uses_local_server(self) -> bool:
+        """True when no external server is configured and `influence db` manages one."""
+        return self.neo4j_uri is None
+
+    @property
+    def bolt_uri(self) -> str:
+        """The Bolt URI to connect to: the external one, or the local server's."""
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.db_port}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,137 @@
+"""Access to Neo4j: named, parameterised queries run through one small interface.
+
+Every Cypher statement of the engine is a :class:`Query` constant in a ``queries`` module of
+its area (``influence.engine.queries``, ``influence.loaders.queries``, ...). Code runs them
+through a :class:`QueryRunner`; the real one is :class:`Store`, unit tests use a recording fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Session
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+from influence.errors import StoreUnavailableError
+from influence.settings import Settings
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A named Cypher statement; values always travel as parameters, never in the text."""
+
+    name: str
+    text: str
+
+
+class QueryRunner(Protocol):
+    """What the engine needs from a database: read rows, write and get counters."""
+
+    def read(self, query: Query, **params: Any) -> list[Row]: ...
+
+    def write(self, query: Query, **params: Any) -> Mapping[str, int]: ...
+
+    def write_rows(self, query: Query, **params: Any) -> list[Row]: ...
+
+    def auto_commit(self, query: Query, **params: Any) -> list[Row]: ...
+
+
+class Store:
+    """The real :class:`QueryRunner`, on the official Neo4j driver.
+
+    Args:
+        settings: where the server is and how to authenticate.
+
+    Raises:
+        StoreUnavailableError: from any call, when the server cannot be reached.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        auth = (
+            (settings.neo4j_user, settings.neo4j_password.get_secret_value())
+            if settings.neo4j_password is not None
+            else None
+        )
+        self.uri = settings.bolt_uri
+        self.database = settings.neo4j_database
+        self._driver: Driver = GraphDatabase.driver(
+            self.uri, auth=auth, connection_acquisition_timeout=10, max_connection_pool_size=50
+        )
+        self.round_trips = 0
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        try:
+            with self._driver.session(database=self.database) as session:
+                yield session
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise StoreUnavailableError(
+                f"Neo4j at {self.uri} is unavailable: {exc}",
+                hint="Start it with `influence db start`, or check INFLUENCE_NEO4J_URI.",
+            ) from exc
+
+    def read(self, query: Query, **params: Any) -> list[Row]:
+        """Run a read query and return its rows as dicts."""
+
+        def work(tx: ManagedTransaction) -> list[Row]:
+            return [record.data() for record in tx.run(query.text, params)]
+
+        self.round_trips += 1
+        with self._session() as session:
+            return session.execute_read(work)
+
+    def write(self, query: Query, **params: Any) -> Mapping[str, int]:
+        """Run a write query in its own transaction and return the update counters."""
+
+        def work(tx: ManagedTransaction) -> Mapping[str, int]:
+            summary = tx.run(query.text, params).consume()
+            counters = summary.counters
+            return {
+                "nodes_created": counters.nodes_created,
+                "nodes_deleted": counters.nodes_deleted,
+                "relationships_created": counters.relationships_created,
+                "relationships_deleted": counters.relationships_deleted,
+                "properties_set": counters.properties_set,
+            }
+
+        self.round_trips += 1
+        with self._session() as session:
+            return session.execute_write(work)
+
+    def write_rows(self, query: Query, **params: Any) -> list[Row]:
+        """Run a write query that also returns rows (e.g. a GDS ``.write`` call)."""
+
+        def work(tx: ManagedTransaction) -> list[Row]:
+            return [record.data() for record in tx.run(query.text, params)]
+
+        self.round_trips += 1
+        with self._session() as session:
+            return session.execute_write(work)
+
+    def auto_commit(self, query: Query, **params: Any) -> list[Row]:
+        """Run a statement that manages its own transactions (schema, CALL IN TRANSACTIONS)."""
+        self.round_trips += 1
+        with self._session() as session:
+            return [record.data() for record in session.run(query.text, params)]  # type: ignore[arg-type]
+
+    def ping(self) -> bool:
+        """True when the server answers (used by the readiness probe)."""
+        try:
+            self._driver.verify_connectivity()
+        except (ServiceUnavailable, SessionExpired, OSError):
+            return False
+        return True

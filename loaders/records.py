@@ -1,0 +1,109 @@
+"""The canonical records every adapter produces and the writer stores.
+
+A source format (Stack Exchange XML, an edge list, API JSON) is turned into these records by
+an adapter; the writer knows only these. Timestamps are UTC epoch seconds.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_ID_LENGTH = 256
+MAX_TOPIC_LENGTH = 64
+
+Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                         max_length=MAX_ID_LENGTH)]
+TopicName = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1,
+                                             max_length=MAX_TOPIC_LENGTH)]
+Epoch = Annotated[int, Field(ge=0, le=32_503_680_000)]  # up to the year 3000
+
+
+class InteractionKind(StrEnum):
+    """What one account did to another; each kind has a weight in the model."""
+
+    ANSWER = "answer"
+    REPLY = "reply"
+    COMMENT = "comment"
+    ACCEPT = "accept"
+    SHARE = "share"
+    MENTION = "mention"
+    EDIT = "edit"
+    MESSAGE = "message"
+    RATE = "rate"
+    LIKE = "like"
+    FOLLOW = "follow"
+
+
+class ConsentState(StrEnum):
+    """A person's consent to being scored."""
+
+    OPTED_IN = "opted_in"
+    OPTED_OUT = "opted_out"
+    UNKNOWN = "unknown"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AccountRecord(_Record):
+    """An account on one network, owned by a person (by default a person of its own)."""
+
+    type: Literal["account"] = "account"
+    network: Ident
+    id: Ident
+    person: Ident | None = None
+    created_at: Epoch | None = None
+    reputation: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.network}:{self.id}"
+
+
+class PostRecord(_Record):
+    """A question, answer, post or comment, with the topics it is about."""
+
+    type: Literal["post"] = "post"
+    network: Ident
+    id: Ident
+    author: Ident | None
+    kind: Literal["question", "answer", "post", "comment"]
+    created_at: Epoch
+    parent: Ident | None = None
+    topics: tuple[TopicName, ...] = ()
+    upvotes: int = 0
+    downvotes: int = 0
+
+
+class InteractionRecord(_Record):
+    """``actor`` engaged with ``target`` (credit flows to the target)."""
+
+    type: Literal["interaction"] = "interaction"
+    network: Ident
+    id: Ident
+    actor: Ident
+    target: Ident
+    kind: InteractionKind
+    at: Epoch
+    post: Ident | None = None
+    topics: tuple[TopicName, ...] = ()
+    value: float | None = Field(
+        default=None, description="Signed strength when the source has one (e.g. a trust rating)."
+    )
+
+
+class ConsentRecord(_Record):
+    """A consent statement by or for a person."""
+
+    type: Literal["consent"] = "consent"
+    person: Ident
+    state: ConsentState
+    source: Ident
+    at: Epoch
+
+
+Record = AccountRecord | PostRecord | InteractionRecord | ConsentRecord

@@ -1,0 +1,274 @@
+"""Adapter for a Stack Exchange site dump (the archive.org XML files, one ``<row/>`` per line).
+
+What becomes what:
+
+* ``Users.xml``: accounts (the user id; public profile fields are not stored).
+* ``Posts.xml``: questions and answers as posts, tags as topics (answers inherit their
+  question's tags); each answer is an ``answer`` interaction answerer -> asker.
+* ``Votes.xml``: up/down votes are anonymous, so they become counters on the post;
+  ``accept`` (type 1) is an interaction asker -> answerer; favorites (type 5, with a user id)
+  are ``like`` interactions -> the question's author.
+* ``Comments.xml``: comments as posts and ``comment`` interactions commenter -> post author.
+* ``PostHistory.xml``: edits of someone else's post (types 4, 5, 6) are ``edit`` interactions.
+* ``Tags.xml``, ``Badges.xml``, ``PostLinks.xml``: read and tallied; not used by the model yet.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from influence.loaders.base import (
+    Item,
+    Items,
+    Rejected,
+    RowError,
+    Skipped,
+    SkipRow,
+    build,
+    parse_iso_utc,
+)
+from influence.loaders.records import (
+    AccountRecord,
+    InteractionKind,
+    InteractionRecord,
+    PostRecord,
+    Record,
+)
+
+FILES = ("Users.xml", "Posts.xml", "Votes.xml", "Comments.xml", "PostHistory.xml",
+         "Tags.xml", "Badges.xml", "PostLinks.xml")
+_TAG = re.compile(r"<([^<>]+)>")
+_EDIT_TYPES = {"4", "5", "6"}
+_POST_KINDS = {"1": "question", "2": "answer"}
+
+
+@dataclass(frozen=True)
+class _Post:
+    owner: str | None
+    kind: str
+    parent: str | None
+    tags: tuple[str, ...]
+
+
+def _rows(path: Path) -> Iterator[tuple[int, str, dict[str, str] | str]]:
+    """(line number, raw line, attributes or a rejection reason) for every ``<row>`` line."""
+    with path.open("rb") as fh:
+        for number, raw_bytes in enumerate(fh, start=1):
+            try:
+                raw = raw_bytes.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, raw_bytes.decode("utf-8", "replace"), f"bad encoding: {exc}"
+                continue
+            text = raw.strip()
+            if not text.startswith("<row"):
+                continue  # XML declaration, root element
+            try:
+                yield number, text, dict(ET.fromstring(text).attrib)
+            except ET.ParseError as exc:
+                yield number, text, f"malformed XML row: {exc}"
+
+
+def _tags(value: str | None) -> tuple[str, ...]:
+    return tuple(t.lower() for t in _TAG.findall(html.unescape(value or "")))
+
+
+class StackExchangeAdapter:
+    """Reads a dump directory; ``network`` names the site (default ``stackexchange``)."""
+
+    def __init__(self, directory: Path, network: str = "stackexchange") -> None:
+        missing = [name for name in ("Users.xml", "Posts.xml") if not (directory / name).exists()]
+        if missing:
+            from influence.errors import InvalidInputError
+
+            raise InvalidInputError(
+                f"{directory} is not a Stack Exchange dump: {', '.join(missing)} missing.",
+                hint="Point at the folder that holds the site's XML files "
+                "(Users.xml, Posts.xml, Votes.xml, Comments.xml, ...).",
+            )
+        self.directory = directory
+        self.network = network
+        self.posts: dict[str, _Post] = {}
+
+    def total_rows(self) -> int:
+        """Rows in all files, for progress bars."""
+        total = 0
+        for name in FILES:
+            path = self.directory / name
+            if path.exists():
+                with path.open("rb") as fh:
+                    total += sum(1 for line in fh if line.lstrip().startswith(b"<row"))
+        return total
+
+    def __iter__(self) -> Items:
+        yield from self._users()
+        self._index_posts()
+        accepted = yield from self._votes_pass()
+        yield from self._posts(accepted)
+        yield from self._comments()
+        yield from self._history()
+        for name, reason in (("Tags.xml", "tag list: topics come from post tags"),
+                             ("Badges.xml", "badges are not used by the model yet"),
+                             ("PostLinks.xml", "post links are not used by the model yet")):
+            yield from self._skip_all(name, reason)
+
+    # --- passes ---------------------------------------------------------------------------
+
+    def _file(self, name: str) -> Iterator[tuple[int, str, dict[str, str] | str]]:
+        path = self.directory / name
+        if path.exists():
+            yield from _rows(path)
+
+    def _users(self) -> Items:
+        for line, raw, row in self._file("Users.xml"):
+            if isinstance(row, str):
+                yield Rejected("Users.xml", line, raw, row)
+                continue
+            yield build("Users.xml", line, raw, self._user(row))
+
+    def _user(self, row: dict[str, str]) -> Iterator[Record]:
+        if "Id" not in row:
+            raise RowError("missing field Id")
+        yield AccountRecord(
+            network=self.network,
+            id=row["Id"],
+            created_at=parse_iso_utc(row["CreationDate"]) if "CreationDate" in row else None,
+            reputation=int(row["Reputation"]) if row.get("Reputation", "").lstrip("-").isdigit()
+            else None,
+        )
+
+    def _index_posts(self) -> None:
+        for _, _, row in self._file("Posts.xml"):
+            if isinstance(row, str) or "Id" not in row:
+                continue
+            kind = _POST_KINDS.get(row.get("PostTypeId", ""), "post")
+            self.posts[row["Id"]] = _Post(row.get("OwnerUserId"), kind, row.get("ParentId"),
+                                          _tags(row.get("Tags")))
+        for post_id, post in list(self.posts.items()):
+            if post.kind == "answer" and post.parent in self.posts:
+                parent = self.posts[post.parent]
+                self.posts[post_id] = _Post(post.owner, post.kind, post.parent, parent.tags)
+
+    def _votes_pass(self) -> Iterator[Item]:
+        """Yield vote items; leave up/down counts per post for the posts pass."""
+        self.votes: dict[str, Counter[str]] = {}
+        for line, raw, row in self._file("Votes.xml"):
+            if isinstance(row, str):
+                yield Rejected("Votes.xml", line, raw, row)
+                continue
+            yield build("Votes.xml", line, raw, self._vote(row))
+        return self.votes
+
+    def _vote(self, row: dict[str, str]) -> Iterator[Record]:
+        for field in ("Id", "PostId", "VoteTypeId", "CreationDate"):
+            if field not in row:
+                raise RowError(f"missing field: {field}")
+        post = self.posts.get(row["PostId"])
+        if post is None:
+            raise RowError(f"unknown post: vote on post {row['PostId']}, absent from Posts.xml (deleted?)")
+        at = parse_iso_utc(row["CreationDate"])
+        vote_type = row["VoteTypeId"]
+        self.votes.setdefault(row["PostId"], Counter())[vote_type] += 1
+        if vote_type in ("2", "3"):
+            return  # anonymous: kept as the post's upvotes/downvotes
+        if vote_type == "1":  # accepted answer: the asker credits the answerer
+            actor = self.posts[post.parent].owner if post.parent in self.posts else None
+            kind, ident = InteractionKind.ACCEPT, f"accept-{row['Id']}"
+        elif vote_type == "5":  # favorite: the user credits the question's author
+            actor, kind, ident = row.get("UserId"), InteractionKind.LIKE, f"favorite-{row['Id']}"
+        else:
+            raise SkipRow(f"vote type {vote_type} is not used by the model")
+        if not actor or not post.owner:
+            raise SkipRow("vote by or on a deleted user")
+        if actor == post.owner:
+            raise SkipRow("self-interaction")
+        yield self._interaction(ident, actor, post.owner, kind, at, row["PostId"], post.tags)
+
+    def _posts(self, _: object) -> Items:
+        for line, raw, row in self._file("Posts.xml"):
+            if isinstance(row, str):
+                yield Rejected("Posts.xml", line, raw, row)
+                continue
+            yield build("Posts.xml", line, raw, self._post(row))
+
+    def _post(self, row: dict[str, str]) -> Iterator[Record]:
+        for field in ("Id", "PostTypeId", "CreationDate"):
+            if field not in row:
+                raise RowError(f"missing field: {field}")
+        post = self.posts[row["Id"]]
+        at = parse_iso_utc(row["CreationDate"])
+        votes = self.votes.get(row["Id"], Counter())
+        yield PostRecord(
+            network=self.network, id=row["Id"], author=post.owner,
+            kind=post.kind if post.kind != "post" else "post",  # type: ignore[arg-type]
+            created_at=at, parent=post.parent, topics=post.tags,
+            upvotes=votes["2"], downvotes=votes["3"],
+        )
+        if post.kind == "answer" and post.parent in self.posts:
+            asker = self.posts[post.parent].owner
+            if post.owner and asker and post.owner != asker:
+                yield self._interaction(f"answer-{row['Id']}", post.owner, asker,
+                                        InteractionKind.ANSWER, at, row["Id"], post.tags)
+
+    def _comments(self) -> Items:
+        for line, raw, row in self._file("Comments.xml"):
+            if isinstance(row, str):
+                yield Rejected("Comments.xml", line, raw, row)
+                continue
+            yield build("Comments.xml", line, raw, self._comment(row))
+
+    def _comment(self, row: dict[str, str]) -> Iterator[Record]:
+        for field in ("Id", "PostId", "CreationDate"):
+            if field not in row:
+                raise RowError(f"missing field: {field}")
+        post = self.posts.get(row["PostId"])
+        if post is None:
+            raise RowError(f"unknown post: comment on post {row['PostId']}, absent from Posts.xml (deleted?)")
+        at = parse_iso_utc(row["CreationDate"])
+        author = row.get("UserId")
+        yield PostRecord(network=self.network, id=f"c{row['Id']}", author=author, kind="comment",
+                         created_at=at, parent=row["PostId"], topics=post.tags)
+        if author and post.owner and author != post.owner:  # else: the post alone is loaded
+            yield self._interaction(f"comment-{row['Id']}", author, post.owner,
+                                    InteractionKind.COMMENT, at, f"c{row['Id']}", post.tags)
+
+    def _history(self) -> Items:
+        for line, raw, row in self._file("PostHistory.xml"):
+            if isinstance(row, str):
+                yield Rejected("PostHistory.xml", line, raw, row)
+            elif row.get("PostHistoryTypeId") not in _EDIT_TYPES:
+                yield Skipped("PostHistory.xml", line, "history event other than an edit")
+            else:
+                yield build("PostHistory.xml", line, raw, self._edit(row))
+
+    def _edit(self, row: dict[str, str]) -> Iterator[Record]:
+        for field in ("Id", "PostId", "CreationDate"):
+            if field not in row:
+                raise RowError(f"missing field: {field}")
+        post = self.posts.get(row["PostId"])
+        if post is None:
+            raise RowError(f"unknown post: edit of post {row['PostId']}, absent from Posts.xml (deleted?)")
+        editor = row.get("UserId")
+        if not editor or not post.owner:
+            raise SkipRow("edit by or of a deleted user")
+        if editor == post.owner:
+            raise SkipRow("self-interaction")
+        yield self._interaction(f"edit-{row['Id']}", editor, post.owner, InteractionKind.EDIT,
+                                parse_iso_utc(row["CreationDate"]), row["PostId"], post.tags)
+
+    def _skip_all(self, name: str, reason: str) -> Items:
+        for line, raw, row in self._file(name):
+            if isinstance(row, str):
+                yield Rejected(name, line, raw, row)
+            else:
+                yield Skipped(name, line, reason)
+
+    def _interaction(self, ident: str, actor: str, target: str, kind: InteractionKind, at: int,
+                     post: str, topics: tuple[str, ...]) -> InteractionRecord:
+        return InteractionRecord(network=self.network, id=ident, actor=actor, target=target,
+                                 kind=kind, at=at, post=post, topics=topics)
