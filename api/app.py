@@ -18,7 +18,7 @@ from influence.store import Store
 
 def build_schema() -> strawberry.Schema:
     """The schema with the error extensions (MaskErrors runs last, on what is left)."""
-    return strawberry.Schema(query=Query, extensions=[DomainErrorCodes, mask_unexpected()])
+    return strawberry.Schema(query=Query, extensions=[DomainErrorCodes, mask_unexpected])
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:

@@ -50,7 +50,7 @@ def _page(first: int) -> int:
 @strawberry.type
 class Query:
     @strawberry.field(description="One person by id, e.g. 'stackexchange:42'.")
-    def person(self, info: Info[Context, None], id: strawberry.ID) -> Person:  # noqa: A002
+    def person(self, info: Info[Context, None], id: strawberry.ID) -> Person:
         ctx = info.context
         return Person.from_view(reads.get_person(ctx.store, str(id), ctx.settings.publish_policy))
 

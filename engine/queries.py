@@ -90,7 +90,8 @@ LEADERBOARD = Query(
 TOPIC_LEADERBOARD = Query(
     "topic_leaderboard",
     """
-    MATCH (:Topic {name: $topic})<-[:TAGGED]-(:Post)<-[:POSTED]-(:Account)<-[:HAS_ACCOUNT]-(p:Person)
+    MATCH (:Topic {name: $topic})<-[:TAGGED]-(:Post)<-[:POSTED]-(:Account)
+          <-[:HAS_ACCOUNT]-(p:Person)
     WHERE p.score IS NOT NULL AND p.consent IN $states
     WITH DISTINCT p ORDER BY p.score DESC, p.id ASC LIMIT $first
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)

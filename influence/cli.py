@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
-
-from collections.abc import Iterable
 
 import typer
 from rich.console import Console
@@ -36,8 +35,8 @@ from influence.settings import Settings, get_settings
 console = Console(stderr=True)
 out = Console()
 
-app = typer.Typer(help="Open, explainable, consent-first influence scores on Neo4j + GDS.", no_args_is_help=True, pretty_exceptions_enable=False,
-                  add_completion=False)
+app = typer.Typer(help="Open, explainable, consent-first influence scores on Neo4j + GDS.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 db_app = typer.Typer(help="Manage the project's own local Neo4j + GDS server.",
                      no_args_is_help=True)
 load_app = typer.Typer(help="Load real data into Neo4j (every record loaded, skipped with a "
@@ -50,7 +49,7 @@ DEFAULT_SE_DUMP = REPO_ROOT.parent / "shared" / "data" / "stackexchange-beer"
 
 
 def _say(message: str) -> None:
-    console.print(f"[bold cyan]›[/] {message}")
+    console.print(f"[bold cyan]>[/] {message}")
 
 
 # --- db -----------------------------------------------------------------------------------------
@@ -226,7 +225,7 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-SAMPLE_QUERY = '{ leaderboard(first: 5) { id score percentile accounts { network id } } }'
+SAMPLE_QUERY = "{ leaderboard(first: 5) { id score percentile accounts { network id } } }"
 
 
 @app.command()
@@ -261,7 +260,7 @@ def main() -> None:
     try:
         app()
     except InfluenceError as error:
-        console.print(f"[bold red]error:[/] {error.message}", highlight=False)
+        console.print(f"[bold red]error:[/] {error.message}", highlight=False, soft_wrap=True)
         if error.hint:
-            console.print(f"[yellow]hint:[/] {error.hint}", highlight=False)
+            console.print(f"[yellow]hint:[/] {error.hint}", highlight=False, soft_wrap=True)
         sys.exit(code_for(error).exit_code)

@@ -74,5 +74,5 @@ def code_for(error: InfluenceError) -> ErrorCode:
     """The exit code and GraphQL code for an error, by its most specific known class."""
     for cls in type(error).__mro__:
         if cls in ERROR_CODES:
-            return ERROR_CODES[cls]  # type: ignore[index]
+            return ERROR_CODES[cls]
     return ERROR_CODES[InfluenceError]

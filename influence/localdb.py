@@ -89,7 +89,8 @@ class ServerStatus:
 
 def find_java(settings: Settings) -> Path:
     """The ``java`` executable to run the server with; raise if it is missing or too old."""
-    home = settings.java_home or (Path(os.environ["JAVA_HOME"]) if "JAVA_HOME" in os.environ else None)
+    env_home = os.environ.get("JAVA_HOME")
+    home = settings.java_home or (Path(env_home) if env_home else None)
     candidate = home / "bin" / "java" if home else shutil.which("java")
     if candidate is None or not Path(candidate).exists():
         raise EnvironmentProblemError(
@@ -200,7 +201,7 @@ def provision(settings: Settings, progress: Progress = _quiet) -> Distribution:
     try:
         progress(f"Assembling Neo4j {NEO4J_VERSION} from Maven Central jars (first run only)")
         _run_recipe("neo4j", staging / "lib", log)
-        progress(f"Building the open-source GDS {GDS_VERSION} plugin from its Maven Central modules")
+        progress(f"Building the open-source GDS {GDS_VERSION} plugin from Maven Central modules")
         _run_recipe("gds", staging / "plugins", log)
         _write_manifest(staging)
         staging.rename(dist.root)
@@ -345,24 +346,27 @@ def start(settings: Settings, progress: Progress = _quiet) -> ServerStatus:
         )
     _pid_file(settings).write_text(str(proc.pid))
     try:
-        deadline = time.monotonic() + settings.start_timeout_s
-        while proc.poll() is None and time.monotonic() < deadline:
-            try:
-                wait_ready(settings.bolt_uri, timeout_s=2)
-                break
-            except StoreUnavailableError:
-                continue
-        else:
-            raise StoreUnavailableError(
-                "Neo4j exited during start-up." if proc.poll() is not None
-                else f"Neo4j did not become ready within {settings.start_timeout_s:.0f}s.",
-                hint=f"Server log tail:\n{log_tail(settings)}",
-            )
+        _await_start(settings, proc)
     except BaseException:
         _terminate(proc.pid)
         _pid_file(settings).unlink(missing_ok=True)
         raise
     return status(settings)
+
+
+def _await_start(settings: Settings, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + settings.start_timeout_s
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            wait_ready(settings.bolt_uri, timeout_s=2)
+        except StoreUnavailableError:
+            continue
+        return
+    raise StoreUnavailableError(
+        "Neo4j exited during start-up." if proc.poll() is not None
+        else f"Neo4j did not become ready within {settings.start_timeout_s:.0f}s.",
+        hint=f"Server log tail:\n{log_tail(settings)}",
+    )
 
 
 def _terminate(pid: int, timeout_s: float = 60.0) -> None:

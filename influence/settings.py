@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from influence.engine.model import ModelParams
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 NEO4J_VERSION = "5.26.24"
 """The Neo4j release the local server is assembled from (GDS 2.13.9 is built against it)."""

@@ -126,7 +126,8 @@ class Store:
         """Run a statement that manages its own transactions (schema, CALL IN TRANSACTIONS)."""
         self.round_trips += 1
         with self._session() as session:
-            return [record.data() for record in session.run(query.text, params)]  # type: ignore[arg-type]
+            result = session.run(query.text, params)
+            return [record.data() for record in result]
 
     def ping(self) -> bool:
         """True when the server answers (used by the readiness probe)."""

@@ -1,4 +1,4 @@
-"""What adapters yield: parsed records, rejections and deliberate skips, each with its source line."""
+"""What adapters yield: parsed records, rejections and deliberate skips, with source lines."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def parse_iso_utc(value: str) -> int:
     try:
         stamp = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise RowError(f"unparseable timestamp {value!r} (expected ISO-8601)") from exc
+        raise RowError(f"unparseable timestamp: {value!r} is not ISO-8601") from exc
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
     return int(stamp.timestamp())

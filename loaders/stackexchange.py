@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import html
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+from xml.etree.ElementTree import ParseError
 
+from defusedxml.ElementTree import fromstring
+
+from influence.errors import InvalidInputError
 from influence.loaders.base import (
     Item,
     Items,
@@ -45,13 +49,13 @@ FILES = ("Users.xml", "Posts.xml", "Votes.xml", "Comments.xml", "PostHistory.xml
          "Tags.xml", "Badges.xml", "PostLinks.xml")
 _TAG = re.compile(r"<([^<>]+)>")
 _EDIT_TYPES = {"4", "5", "6"}
-_POST_KINDS = {"1": "question", "2": "answer"}
+_POST_KINDS: dict[str, Literal["question", "answer"]] = {"1": "question", "2": "answer"}
 
 
 @dataclass(frozen=True)
 class _Post:
     owner: str | None
-    kind: str
+    kind: Literal["question", "answer", "post"]
     parent: str | None
     tags: tuple[str, ...]
 
@@ -69,8 +73,8 @@ def _rows(path: Path) -> Iterator[tuple[int, str, dict[str, str] | str]]:
             if not text.startswith("<row"):
                 continue  # XML declaration, root element
             try:
-                yield number, text, dict(ET.fromstring(text).attrib)
-            except ET.ParseError as exc:
+                yield number, text, dict(fromstring(text).attrib)
+            except ParseError as exc:
                 yield number, text, f"malformed XML row: {exc}"
 
 
@@ -84,8 +88,6 @@ class StackExchangeAdapter:
     def __init__(self, directory: Path, network: str = "stackexchange") -> None:
         missing = [name for name in ("Users.xml", "Posts.xml") if not (directory / name).exists()]
         if missing:
-            from influence.errors import InvalidInputError
-
             raise InvalidInputError(
                 f"{directory} is not a Stack Exchange dump: {', '.join(missing)} missing.",
                 hint="Point at the folder that holds the site's XML files "
@@ -94,6 +96,7 @@ class StackExchangeAdapter:
         self.directory = directory
         self.network = network
         self.posts: dict[str, _Post] = {}
+        self.votes: dict[str, Counter[str]] = {}
 
     def total_rows(self) -> int:
         """Rows in all files, for progress bars."""
@@ -108,8 +111,8 @@ class StackExchangeAdapter:
     def __iter__(self) -> Items:
         yield from self._users()
         self._index_posts()
-        accepted = yield from self._votes_pass()
-        yield from self._posts(accepted)
+        yield from self._votes_pass()
+        yield from self._posts()
         yield from self._comments()
         yield from self._history()
         for name, reason in (("Tags.xml", "tag list: topics come from post tags"),
@@ -133,7 +136,7 @@ class StackExchangeAdapter:
 
     def _user(self, row: dict[str, str]) -> Iterator[Record]:
         if "Id" not in row:
-            raise RowError("missing field Id")
+            raise RowError("missing field: Id")
         yield AccountRecord(
             network=self.network,
             id=row["Id"],
@@ -146,7 +149,8 @@ class StackExchangeAdapter:
         for _, _, row in self._file("Posts.xml"):
             if isinstance(row, str) or "Id" not in row:
                 continue
-            kind = _POST_KINDS.get(row.get("PostTypeId", ""), "post")
+            kind: Literal["question", "answer", "post"] = _POST_KINDS.get(
+                row.get("PostTypeId", ""), "post")
             self.posts[row["Id"]] = _Post(row.get("OwnerUserId"), kind, row.get("ParentId"),
                                           _tags(row.get("Tags")))
         for post_id, post in list(self.posts.items()):
@@ -155,14 +159,12 @@ class StackExchangeAdapter:
                 self.posts[post_id] = _Post(post.owner, post.kind, post.parent, parent.tags)
 
     def _votes_pass(self) -> Iterator[Item]:
-        """Yield vote items; leave up/down counts per post for the posts pass."""
-        self.votes: dict[str, Counter[str]] = {}
+        """Yield vote items; leave up/down counts per post in ``self.votes``."""
         for line, raw, row in self._file("Votes.xml"):
             if isinstance(row, str):
                 yield Rejected("Votes.xml", line, raw, row)
                 continue
             yield build("Votes.xml", line, raw, self._vote(row))
-        return self.votes
 
     def _vote(self, row: dict[str, str]) -> Iterator[Record]:
         for field in ("Id", "PostId", "VoteTypeId", "CreationDate"):
@@ -170,7 +172,7 @@ class StackExchangeAdapter:
                 raise RowError(f"missing field: {field}")
         post = self.posts.get(row["PostId"])
         if post is None:
-            raise RowError(f"unknown post: vote on post {row['PostId']}, absent from Posts.xml (deleted?)")
+            raise RowError(f"unknown post: vote on post {row['PostId']}, not in Posts.xml")
         at = parse_iso_utc(row["CreationDate"])
         vote_type = row["VoteTypeId"]
         self.votes.setdefault(row["PostId"], Counter())[vote_type] += 1
@@ -187,9 +189,10 @@ class StackExchangeAdapter:
             raise SkipRow("vote by or on a deleted user")
         if actor == post.owner:
             raise SkipRow("self-interaction")
-        yield self._interaction(ident, actor, post.owner, kind, at, row["PostId"], post.tags)
+        yield self._interaction(ident, actor, post.owner, kind, at=at, post=row["PostId"],
+                                topics=post.tags)
 
-    def _posts(self, _: object) -> Items:
+    def _posts(self) -> Items:
         for line, raw, row in self._file("Posts.xml"):
             if isinstance(row, str):
                 yield Rejected("Posts.xml", line, raw, row)
@@ -205,7 +208,7 @@ class StackExchangeAdapter:
         votes = self.votes.get(row["Id"], Counter())
         yield PostRecord(
             network=self.network, id=row["Id"], author=post.owner,
-            kind=post.kind if post.kind != "post" else "post",  # type: ignore[arg-type]
+            kind=post.kind,
             created_at=at, parent=post.parent, topics=post.tags,
             upvotes=votes["2"], downvotes=votes["3"],
         )
@@ -213,7 +216,8 @@ class StackExchangeAdapter:
             asker = self.posts[post.parent].owner
             if post.owner and asker and post.owner != asker:
                 yield self._interaction(f"answer-{row['Id']}", post.owner, asker,
-                                        InteractionKind.ANSWER, at, row["Id"], post.tags)
+                                        InteractionKind.ANSWER,
+                                        at=at, post=row["Id"], topics=post.tags)
 
     def _comments(self) -> Items:
         for line, raw, row in self._file("Comments.xml"):
@@ -228,14 +232,15 @@ class StackExchangeAdapter:
                 raise RowError(f"missing field: {field}")
         post = self.posts.get(row["PostId"])
         if post is None:
-            raise RowError(f"unknown post: comment on post {row['PostId']}, absent from Posts.xml (deleted?)")
+            raise RowError(f"unknown post: comment on post {row['PostId']}, not in Posts.xml")
         at = parse_iso_utc(row["CreationDate"])
         author = row.get("UserId")
         yield PostRecord(network=self.network, id=f"c{row['Id']}", author=author, kind="comment",
                          created_at=at, parent=row["PostId"], topics=post.tags)
         if author and post.owner and author != post.owner:  # else: the post alone is loaded
             yield self._interaction(f"comment-{row['Id']}", author, post.owner,
-                                    InteractionKind.COMMENT, at, f"c{row['Id']}", post.tags)
+                                    InteractionKind.COMMENT,
+                                    at=at, post=f"c{row['Id']}", topics=post.tags)
 
     def _history(self) -> Items:
         for line, raw, row in self._file("PostHistory.xml"):
@@ -252,14 +257,15 @@ class StackExchangeAdapter:
                 raise RowError(f"missing field: {field}")
         post = self.posts.get(row["PostId"])
         if post is None:
-            raise RowError(f"unknown post: edit of post {row['PostId']}, absent from Posts.xml (deleted?)")
+            raise RowError(f"unknown post: edit of post {row['PostId']}, not in Posts.xml")
         editor = row.get("UserId")
         if not editor or not post.owner:
             raise SkipRow("edit by or of a deleted user")
         if editor == post.owner:
             raise SkipRow("self-interaction")
         yield self._interaction(f"edit-{row['Id']}", editor, post.owner, InteractionKind.EDIT,
-                                parse_iso_utc(row["CreationDate"]), row["PostId"], post.tags)
+                                at=parse_iso_utc(row["CreationDate"]), post=row["PostId"],
+                                topics=post.tags)
 
     def _skip_all(self, name: str, reason: str) -> Items:
         for line, raw, row in self._file(name):
@@ -268,7 +274,7 @@ class StackExchangeAdapter:
             else:
                 yield Skipped(name, line, reason)
 
-    def _interaction(self, ident: str, actor: str, target: str, kind: InteractionKind, at: int,
-                     post: str, topics: tuple[str, ...]) -> InteractionRecord:
+    def _interaction(self, ident: str, actor: str, target: str, kind: InteractionKind, *,
+                     at: int, post: str, topics: tuple[str, ...]) -> InteractionRecord:
         return InteractionRecord(network=self.network, id=ident, actor=actor, target=target,
                                  kind=kind, at=at, post=post, topics=topics)

@@ -11,7 +11,6 @@ from influence.loaders.base import Item, Parsed, Rejected, Skipped
 from influence.loaders.quarantine import Quarantine, Tally
 from influence.loaders.records import (
     AccountRecord,
-    ConsentRecord,
     InteractionRecord,
     PostRecord,
     Record,

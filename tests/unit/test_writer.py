@@ -1,0 +1,51 @@
+"""The batched writer, against a recording fake of the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from influence.loaders.base import Parsed, Rejected, Skipped
+from influence.loaders.quarantine import Quarantine
+from influence.loaders.records import AccountRecord, InteractionKind, InteractionRecord
+from influence.loaders.writer import Writer, load
+from tests.fakes import RecordingStore
+
+
+def _interaction(i: int) -> InteractionRecord:
+    return InteractionRecord(network="n", id=str(i), actor="a", target="b",
+                             kind=InteractionKind.REPLY, at=1_000 + i)
+
+
+def test_batches_flush_in_dependency_order(tmp_path: Path) -> None:
+    store = RecordingStore()
+    items = [Parsed("f", 1, (AccountRecord(network="n", id="a"),)),
+             *[Parsed("f", i + 2, (_interaction(i),)) for i in range(5)],
+             Skipped("f", 7, "not used"), Rejected("f", 8, "<bad", "malformed XML row: x")]
+    tally = load(items, Writer(store, batch_size=2), Quarantine(tmp_path, "run"))
+    assert (tally.read, tally.loaded, tally.skipped, tally.quarantined) == (8, 6, 1, 1)
+    # the second interaction fills a batch: accounts are flushed before interactions
+    assert store.names()[:2] == ["upsert_accounts", "upsert_interactions"]
+    written = sum(len(p["rows"]) for n, p in store.calls if n == "upsert_interactions")
+    assert written == 5
+    assert store.names()[-1] == "link_orphan_accounts"
+    assert (tmp_path / "run.jsonl").read_text().count("\n") == 1
+
+
+def test_rows_carry_network_scoped_keys() -> None:
+    store = RecordingStore()
+    writer = Writer(store, batch_size=10)
+    writer.add(_interaction(7))
+    writer.flush()
+    (name, params), = store.calls
+    row = params["rows"][0]
+    assert name == "upsert_interactions"
+    assert (row["key"], row["actor_key"], row["target_key"]) == ("n:7", "n:a", "n:b")
+    assert row["kind"] == "reply"
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    writer = Writer(None, batch_size=1)
+    tally = load([Parsed("f", 1, (_interaction(1),))], writer, Quarantine(tmp_path, "d"))
+    assert tally.loaded == 1
+    assert writer.written["interactions"] == 1
+    assert not (tmp_path / "d.jsonl").exists()
