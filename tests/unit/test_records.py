@@ -35,4 +35,6 @@ def test_build_turns_validation_errors_into_rejections() -> None:
 def test_build_keeps_good_records() -> None:
     item = build("edges.txt", 1, "a b 1", [_make()])
     assert isinstance(item, Parsed)
-    assert item.records[0].kind.value == "reply"
+    record = item.records[0]
+    assert isinstance(record, InteractionRecord)
+    assert record.kind.value == "reply"
