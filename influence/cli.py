@@ -41,8 +41,11 @@ db_app = typer.Typer(help="Manage the project's own local Neo4j + GDS server.",
                      no_args_is_help=True)
 load_app = typer.Typer(help="Load real data into Neo4j (every record loaded, skipped with a "
                        "reason, or quarantined with a reason).", no_args_is_help=True)
+evaluate_app = typer.Typer(help="Measure what the scores and communities are worth on real data.",
+                           no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(load_app, name="load")
+app.add_typer(evaluate_app, name="evaluate")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SE_DUMP = REPO_ROOT.parent / "shared" / "data" / "stackexchange-beer"
