@@ -18,9 +18,12 @@ def _interaction(i: int) -> InteractionRecord:
 
 def test_batches_flush_in_dependency_order(tmp_path: Path) -> None:
     store = RecordingStore()
-    items: list[Parsed | Skipped | Rejected] = [Parsed("f", 1, (AccountRecord(network="n", id="a"),)),
-             *[Parsed("f", i + 2, (_interaction(i),)) for i in range(5)],
-             Skipped("f", 7, "not used"), Rejected("f", 8, "<bad", "malformed XML row: x")]
+    items: list[Parsed | Skipped | Rejected] = [
+        Parsed("f", 1, (AccountRecord(network="n", id="a"),)),
+        *[Parsed("f", i + 2, (_interaction(i),)) for i in range(5)],
+        Skipped("f", 7, "not used"),
+        Rejected("f", 8, "<bad", "malformed XML row: x"),
+    ]
     tally = load(items, Writer(store, batch_size=2), Quarantine(tmp_path, "run"))
     assert (tally.read, tally.loaded, tally.skipped, tally.quarantined) == (8, 6, 1, 1)
     # the second interaction fills a batch: accounts are flushed before interactions
