@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from influence.engine import queries as q
+from influence.engine import read_queries as q
 from influence.errors import NotFoundError
 from influence.store import QueryRunner
 

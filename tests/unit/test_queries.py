@@ -7,7 +7,8 @@ import re
 
 from influence.store import Query
 
-MODULES = ["influence.engine.queries", "influence.loaders.queries", "influence.schema.queries"]
+MODULES = ["influence.engine.queries", "influence.engine.read_queries",
+           "influence.loaders.queries", "influence.schema.queries"]
 
 
 def all_queries() -> list[Query]:
