@@ -16,6 +16,7 @@ Interaction ids are the line numbers, so reloading the same file is idempotent.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -38,7 +39,7 @@ def _epoch(value: str) -> int:
         number = float(value)
     except ValueError as exc:
         raise RowError(f"unparseable timestamp: {value!r} is not a number") from exc
-    if number != number or number in (float("inf"), float("-inf")) or number != int(number):
+    if not math.isfinite(number) or number != int(number):
         raise RowError(f"unparseable timestamp: {value!r} is not whole epoch seconds")
     return int(number)
 
@@ -48,7 +49,7 @@ def _number(value: str, what: str) -> float:
         number = float(value)
     except ValueError as exc:
         raise RowError(f"unparseable {what}: {value!r} is not a number") from exc
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         raise RowError(f"unparseable {what}: {value!r} is not finite")
     return number
 

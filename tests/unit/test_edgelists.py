@@ -27,8 +27,10 @@ def _records(adapter: EdgeListAdapter) -> list[InteractionRecord]:
 def test_collegemsg_parses_every_line() -> None:
     records = _records(EdgeListAdapter(COLLEGE, "snap", network="college"))
     assert len(records) == 59_835
-    assert records[0].actor == "1" and records[0].target == "2"
-    assert records[0].at == 1082040961 and records[0].kind is InteractionKind.MESSAGE
+    assert records[0].actor == "1"
+    assert records[0].target == "2"
+    assert records[0].at == 1082040961
+    assert records[0].kind is InteractionKind.MESSAGE
     assert len({r.actor for r in records} | {r.target for r in records}) == 1_899
 
 
@@ -52,7 +54,8 @@ def test_higgs_kinds_and_bad_kind(tmp_path: Path) -> None:
     kinds = [r.kind for i in items if isinstance(i, Parsed) for r in i.records
              if isinstance(r, InteractionRecord)]
     assert kinds == [InteractionKind.SHARE, InteractionKind.MENTION, InteractionKind.REPLY]
-    assert isinstance(items[3], Rejected) and "unknown Higgs interaction" in items[3].reason
+    assert isinstance(items[3], Rejected)
+    assert "unknown Higgs interaction" in items[3].reason
     assert items[3].line == 4
 
 
@@ -73,7 +76,8 @@ def test_konect_comments_weight_and_rejections(tmp_path: Path) -> None:
 def test_snap_rejects_negative_time_and_blank_ids(tmp_path: Path) -> None:
     items = list(EdgeListAdapter(_write(tmp_path, "1 2 -5\n1 2 3 4\n1 2 10.5\n"), "snap"))
     assert all(isinstance(i, Rejected) for i in items)
-    assert isinstance(items[0], Rejected) and items[0].reason.startswith("invalid record: at")
+    assert isinstance(items[0], Rejected)
+    assert items[0].reason.startswith("invalid record: at")
 
 
 def test_missing_file_and_unknown_format(tmp_path: Path) -> None:
