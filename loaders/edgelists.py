@@ -105,8 +105,9 @@ class EdgeListAdapter:
 
     @staticmethod
     def _fail(reason: str) -> Iterator[InteractionRecord]:
-        raise RowError(reason)
-        yield  # pragma: no cover - makes this a generator
+        if reason:
+            raise RowError(reason)
+        yield from ()
 
     def _records(self, number: int, raw: str) -> Iterator[InteractionRecord]:
         fields = raw.split(",") if self.fmt == "bitcoin" else raw.split()
