@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy influence tests
 
 test: $(STAMP)
-	./scripts/system-deps.sh
+	./scripts/system-deps.sh chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy influence tests
 	$(BIN)/pytest

@@ -12,6 +12,7 @@ from strawberry.fastapi import GraphQLRouter
 from influence.api.context import Context
 from influence.api.errors import DomainErrorCodes, mask_unexpected
 from influence.api.graphql import Query
+from influence.api.ui import mount_ui
 from influence.settings import Settings, get_settings
 from influence.store import Store
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app = FastAPI(title="Influence engine", lifespan=lifespan)
     app.include_router(router, prefix="/graphql")
+    mount_ui(app, settings)
 
     @app.get("/health/live")
     def live() -> dict[str, str]:
