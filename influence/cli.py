@@ -28,6 +28,7 @@ from rich.progress import (
 from rich.table import Table
 
 from influence import localdb
+from influence.commands_evaluate import evaluate_influence
 from influence.errors import InfluenceError, InvalidInputError, StoreUnavailableError, code_for
 from influence.loaders.base import Item
 from influence.settings import Settings, get_settings
@@ -46,6 +47,7 @@ evaluate_app = typer.Typer(help="Measure what the scores and communities are wor
 app.add_typer(db_app, name="db")
 app.add_typer(load_app, name="load")
 app.add_typer(evaluate_app, name="evaluate")
+evaluate_app.command("influence")(evaluate_influence)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SE_DUMP = REPO_ROOT.parent / "shared" / "data" / "stackexchange-beer"

@@ -8,7 +8,8 @@ import re
 from influence.store import Query
 
 MODULES = ["influence.engine.queries", "influence.engine.read_queries",
-           "influence.loaders.queries", "influence.schema.queries"]
+           "influence.loaders.queries", "influence.schema.queries",
+           "influence.engine.evaluation_queries"]
 
 
 def all_queries() -> list[Query]:

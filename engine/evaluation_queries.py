@@ -1,0 +1,33 @@
+"""Cypher of the evaluation command (scratch database only: wipe, clean-up, score reads)."""
+
+from influence.store import Query
+
+WIPE_ALL = Query(
+    "evaluation_wipe_all",
+    "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+)
+
+DELETE_INJECTED = Query(
+    "evaluation_delete_injected",
+    """
+    MATCH (a:Account {network: $network}) WHERE a.id STARTS WITH $prefix
+    OPTIONAL MATCH (p:Person)-[:HAS_ACCOUNT]->(a)
+    DETACH DELETE a, p
+    """,
+)
+
+DELETE_INTERACTIONS = Query(
+    "evaluation_delete_interactions",
+    """
+    MATCH ()-[r:ENGAGED {network: $network}]->() WHERE r.id STARTS WITH $prefix
+    DELETE r
+    """,
+)
+
+NETWORK_SCORES = Query(
+    "evaluation_network_scores",
+    """
+    MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account {network: $network})
+    RETURN a.id AS user, p.score AS score
+    """,
+)
