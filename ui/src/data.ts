@@ -125,7 +125,8 @@ export class Api {
     const d = await g.query<Obj>({ leaderboard: { args: { first: 100 }, select: sel } });
     const needle = text.toLowerCase();
     for (const p of items<Obj>(d.leaderboard).map(toPerson)) {
-      if (p.id.toLowerCase().includes(needle) || p.label.toLowerCase().includes(needle)) out.push(p);
+      const hit = p.id.toLowerCase().includes(needle) || p.label.toLowerCase().includes(needle);
+      if (hit && !out.some((o) => o.id === p.id)) out.push(p);
     }
     return out.slice(0, n);
   }
