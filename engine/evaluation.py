@@ -403,7 +403,10 @@ def _in_window(record: Record, start: float, end: float) -> bool:
     if isinstance(record, AccountRecord):
         created = record.created_at if record.created_at is not None else -math.inf
         return start <= created < end
-    return start <= record.at < end
+    at: int | None = getattr(record, "at", None)
+    if at is None:  # timeless records (people, topics, links) load with the first batch
+        return start == -math.inf
+    return start <= at < end
 
 
 def _write(store: QueryRunner, records: Iterable[Record], batch_size: int) -> int:

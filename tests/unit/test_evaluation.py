@@ -1,0 +1,138 @@
+"""Pure parts of the evaluation: cut parsing, targets, baselines, metrics, injections."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import networkx as nx
+import pytest
+
+from influence.engine.evaluation import (
+    DAY_S,
+    Event,
+    baseline_scores,
+    choose_farm_target,
+    choose_pod,
+    engagers_after,
+    farm_events,
+    pagerank,
+    parse_cut,
+    percentiles,
+    pod_events,
+    rank_of,
+    ranking_quality,
+    seen_users,
+    shift,
+    stability,
+)
+from influence.errors import InvalidInputError
+
+
+def _e(actor: str, target: str, at: int = 0) -> Event:
+    return Event(actor, target, at, "message")
+
+
+def test_parse_cut_fraction_and_date() -> None:
+    times = list(range(0, 1000))
+    assert parse_cut("0.5", times) == 499
+    assert parse_cut("2004-08-01", times) == 1091318400
+    for bad in ("1.5", "0", "yesterday"):
+        with pytest.raises(InvalidInputError):
+            parse_cut(bad, times)
+
+
+def test_target_counts_distinct_engagers_within_horizon() -> None:
+    events = [_e("a", "x", 10), _e("a", "x", 11), _e("b", "x", 12), _e("x", "x", 13),
+              _e("c", "y", 5), _e("d", "y", 10 + 2 * DAY_S)]
+    assert engagers_after(events, 10, None) == Counter({"x": 2, "y": 1})
+    assert engagers_after(events, 10, 1.0) == Counter({"x": 2})
+
+
+def test_baselines_count_repeats_distinct_and_degree() -> None:
+    events = [_e("a", "x"), _e("a", "x"), _e("b", "x"), _e("x", "x"), _e("x", "a")]
+    users = seen_users(events)
+    base = baseline_scores(users, events)
+    assert base["engagement count"]["x"] == 4
+    assert base["distinct engagers"]["x"] == 2
+    assert base["in-degree"]["x"] == 3  # a, b and the self-loop
+    assert base["distinct engagers"]["b"] == 0
+
+
+def test_pagerank_matches_networkx() -> None:
+    graph = nx.gnp_random_graph(60, 0.08, seed=3, directed=True)
+    events = [_e(str(a), str(b)) for a, b in graph.edges()]
+    users = [str(n) for n in graph.nodes()]
+    ours = pagerank(users, events)
+    expected = nx.pagerank(graph, alpha=0.85, tol=1e-12)
+    for node, value in expected.items():
+        assert ours[str(node)] == pytest.approx(value, abs=1e-8)
+
+
+def test_ranking_quality_perfect_and_reversed() -> None:
+    users = [str(i) for i in range(20)]
+    target = Counter({u: i for i, u in enumerate(users)})
+    perfect = ranking_quality("p", {u: float(i) for i, u in enumerate(users)}, target, users)
+    reverse = ranking_quality("r", {u: -float(i) for i, u in enumerate(users)}, target, users)
+    assert perfect.spearman == pytest.approx(1.0)
+    assert perfect.ndcg[10] == pytest.approx(1.0)
+    assert reverse.spearman == pytest.approx(-1.0)
+    assert reverse.ndcg[10] < 0.5
+
+
+def test_ranks_and_percentiles() -> None:
+    scores = {"a": 3.0, "b": 2.0, "c": 2.0, "d": 1.0}
+    assert [rank_of(scores, u, scores) for u in "abcd"] == [1, 2, 2, 4]
+    p = percentiles(scores, list(scores))
+    assert p["a"] == 100.0
+    assert p["b"] == p["c"] == 62.5
+
+
+def test_injections_are_deterministic_and_shaped() -> None:
+    users = [str(i) for i in range(30)]
+    events = [_e(str(j), str(i)) for i in range(30) for j in range(i % 7)]
+    base = baseline_scores(users, events)
+    target = choose_farm_target(base, users)
+    assert target == choose_farm_target(base, users)
+    pod = choose_pod(base, users, 5, exclude=target)
+    assert len(pod) == 5
+    assert target not in pod
+    farm = farm_events(target, 4, 3, cut=10 * DAY_S, kind="like", value=None)
+    assert len(farm) == 12
+    assert {e.target for e in farm} == {target}
+    assert len({e.actor for e in farm}) == 4
+    assert all(e.at < 10 * DAY_S for e in farm)
+    ring = pod_events(pod, 2, cut=10 * DAY_S, kind="like", value=None)
+    assert len(ring) == 5 * 4 * 2
+    assert all(e.actor != e.target for e in ring)
+
+
+def test_shift_and_stability() -> None:
+    before = {"t": 1.0, "a": 5.0, "b": 3.0}
+    after = {"t": 4.0, "a": 5.0, "b": 3.0}
+    moved = shift("m", before, after, ["t"], list(before))
+    assert (moved.rank_before, moved.rank_after, moved.rank_gain) == (3, 2, 1)
+    assert moved.score_change_pct == pytest.approx(300.0)
+    still = stability("m", before, before, ["a", "b"], list(before), with_scores=True)
+    assert still.mean_abs_percentile_change == 0.0
+    assert still.max_abs_score_change == 0.0
+
+
+def test_explicit_server_needs_wipe_consent() -> None:
+    from influence.commands_evaluate import scratch_store
+    from influence.settings import Settings
+
+    with pytest.raises(InvalidInputError, match="--wipe"), scratch_store(
+            Settings(), "bolt://127.0.0.1:1", wipe=False):
+        pass
+
+
+def test_scratch_server_is_not_the_operators() -> None:
+    from pathlib import Path
+
+    from influence.commands_evaluate import scratch_settings
+    from influence.settings import Settings
+
+    base = Settings(db_port=7000, data_dir=Path("/tmp/x/db"))
+    scratch = scratch_settings(base)
+    assert scratch.db_port == 7002
+    assert scratch.data_dir == Path("/tmp/x/db-eval")
