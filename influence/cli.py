@@ -17,17 +17,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
 
-from influence import localdb
+from influence import commands_load, localdb
 from influence.commands_evaluate import evaluate_influence
 from influence.errors import InfluenceError, InvalidInputError, StoreUnavailableError, code_for
 from influence.loaders.base import Item
@@ -47,6 +38,7 @@ evaluate_app = typer.Typer(help="Measure what the scores and communities are wor
 app.add_typer(db_app, name="db")
 app.add_typer(load_app, name="load")
 app.add_typer(evaluate_app, name="evaluate")
+load_app.command("events")(commands_load.events)
 evaluate_app.command("influence")(evaluate_influence)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -143,49 +135,15 @@ def load_stackexchange(
 
     adapter = StackExchangeAdapter(path, network=network)
     _run_load(adapter, adapter.total_rows(), f"stackexchange-{network}", dry_run=dry_run,
-              strict=strict, show_progress=progress)
+              strict=strict, show_progress=progress, inputs=adapter.files())
 
 
 def _run_load(items: Iterable[Item], total: int, run_name: str, *, dry_run: bool, strict: bool,
-              show_progress: bool) -> None:
-    from influence.loaders.quarantine import Quarantine
-    from influence.loaders.writer import Writer, load
-    from influence.schema import migrate as run_migrations
-    from influence.store import Store
+              show_progress: bool, inputs: list[Path] | None = None) -> None:
+    from influence.commands_load import run_load
 
-    settings = get_settings()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    quarantine = Quarantine(settings.quarantine_dir, f"{run_name}-{stamp}")
-    store = None if dry_run else Store(settings)
-    try:
-        if store is not None:
-            run_migrations(store)
-        writer = Writer(store, batch_size=settings.batch_size)
-        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                      MofNCompleteColumn(), TextColumn("{task.speed:>8.0f} rows/s"),
-                      TimeElapsedColumn(), TimeRemainingColumn(), console=console,
-                      disable=not show_progress) as bar:
-            task = bar.add_task(f"loading {run_name}", total=total)
-            tally = load(items, writer, quarantine, on_item=lambda: bar.advance(task))
-    finally:
-        if store is not None:
-            store.close()
-    table = Table(title=f"{run_name}{' (dry run)' if dry_run else ''}")
-    for column in ("read", "loaded", "skipped", "quarantined"):
-        table.add_column(column, justify="right")
-    table.add_row(*(str(getattr(tally, c)) for c in ("read", "loaded", "skipped", "quarantined")))
-    console.print(table)
-    for reason, count in tally.skipped_reasons.most_common():
-        console.print(f"  skipped {count:>7}  {reason}")
-    for reason, count in tally.quarantine_reasons.most_common():
-        console.print(f"  quarantined {count:>3}  {reason}")
-    if tally.quarantined:
-        console.print(f"  quarantine file: {quarantine.path}")
-    written = ", ".join(f"{k}={v}" for k, v in writer.written.items())
-    _say(f"records {'validated' if dry_run else 'written'}: {written}")
-    if strict and tally.quarantined:
-        raise InvalidInputError(f"{tally.quarantined} record(s) quarantined in strict mode.",
-                                hint=f"See {quarantine.path} for each line and its reason.")
+    run_load(items, total, run_name, inputs=inputs or [], dry_run=dry_run, strict=strict,
+             show_progress=show_progress)
 
 
 @app.command()

@@ -79,10 +79,33 @@ class Settings(BaseSettings):
         "except those who opted out (an operator's documented choice).",
     )
 
+    # --- consent and privacy (docs/PRIVACY.md) ----------------------------------------------
+    tombstone_salt: SecretStr | None = Field(
+        default=None,
+        description="Salt of the erasure tombstones (hashes of erased accounts). Unset: a random "
+        "salt is generated once and kept in the database (then anyone who can read the database "
+        "can test guessed ids against the tombstones; set this from a secret store in production).",
+    )
+    operator_tokens: list[SecretStr] = Field(
+        default_factory=list,
+        description='Bearer tokens of operators (JSON list, e.g. \'["tok1","tok2"]\'): they may '
+        "set consent, erase, export and read the audit log through the API.",
+    )
+    consent_token_secret: SecretStr | None = Field(
+        default=None,
+        description="Server secret of per-person verification tokens (HMAC-SHA256 of the person "
+        "id). Unset: only operator tokens are accepted.",
+    )
+
     # --- loading --------------------------------------------------------------------------
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     quarantine_dir: Path = Field(
         default=Path("quarantine"), description="Where rejected input records are written."
+    )
+    self_interactions: Literal["quarantine", "skip", "keep"] = Field(
+        default="quarantine",
+        description="Loaders: an interaction whose actor is its target is quarantined, skipped "
+        "or kept (self-credit never raises a score; the model ignores it).",
     )
 
     @property

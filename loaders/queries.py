@@ -7,12 +7,92 @@ UPSERT_ACCOUNTS = Query(
     """
     UNWIND $rows AS row
     MERGE (a:Account {key: row.key})
-    SET a.network = row.network, a.id = row.id, a.created_at = row.created_at,
-        a.reputation = row.reputation
-    WITH a, row
+    SET a.network = row.network, a.id = row.id,
+        a.created_at = coalesce(row.created_at, a.created_at),
+        a.reputation = coalesce(row.reputation, a.reputation)
+    """,
+)
+
+UPSERT_PEOPLE = Query(
+    "upsert_people",
+    """
+    UNWIND $rows AS row
+    MERGE (p:Person {id: row.id})
+    ON CREATE SET p.consent = 'unknown'
+    SET p.name = coalesce(row.name, p.name)
+    """,
+)
+
+LINK_ACCOUNTS = Query(
+    "link_accounts",
+    """
+    UNWIND $rows AS row
+    MERGE (a:Account {key: row.key})
+    ON CREATE SET a.network = row.network, a.id = row.id
     MERGE (p:Person {id: row.person})
     ON CREATE SET p.consent = 'unknown'
     MERGE (p)-[:HAS_ACCOUNT]->(a)
+    WITH a, p
+    CALL (a, p) {
+        MATCH (old:Person)-[h:HAS_ACCOUNT]->(a) WHERE old <> p
+        DELETE h
+        WITH old, a
+        WHERE old.id = a.key AND coalesce(old.consent, 'unknown') = 'unknown'
+          AND NOT EXISTS { (old)-[:HAS_ACCOUNT]->() }
+        DETACH DELETE old
+    }
+    """,
+)
+
+UPSERT_TOPICS = Query(
+    "upsert_topics",
+    """
+    UNWIND $rows AS row
+    MERGE (t:Topic {name: row.name})
+    SET t.posts = coalesce(row.posts, t.posts)
+    FOREACH (_ IN CASE WHEN row.parent IS NULL THEN [] ELSE [1] END |
+        MERGE (b:Topic {name: row.parent})
+        MERGE (t)-[:SUBTOPIC_OF]->(b))
+    """,
+)
+
+UPSERT_POST_LINKS = Query(
+    "upsert_post_links",
+    """
+    UNWIND $rows AS row
+    MERGE (p:Post {key: row.post_key})
+    ON CREATE SET p.network = row.network
+    MERGE (q:Post {key: row.target_key})
+    ON CREATE SET q.network = row.network
+    MERGE (p)-[l:LINKS_TO {kind: row.kind}]->(q)
+    SET l.at = row.at
+    """,
+)
+
+GET_CHECKPOINT = Query(
+    "get_load_checkpoint",
+    """
+    MATCH (c:LoadCheckpoint {key: $key})
+    RETURN c.position AS position, c.fingerprint AS fingerprint, c.updated_at AS updated_at
+    """,
+)
+
+SET_CHECKPOINT = Query(
+    "set_load_checkpoint",
+    """
+    MERGE (c:LoadCheckpoint {key: $key})
+    SET c.position = $position, c.fingerprint = $fingerprint, c.updated_at = $updated_at
+    """,
+)
+
+CLEAR_CHECKPOINT = Query(
+    "clear_load_checkpoint", "MATCH (c:LoadCheckpoint {key: $key}) DELETE c"
+)
+
+DATABASE_IS_EMPTY = Query(
+    "database_is_empty",
+    """
+    RETURN NOT EXISTS { MATCH (:Account) } AND NOT EXISTS { MATCH (:Post) } AS empty
     """,
 )
 

@@ -96,6 +96,51 @@ class InteractionRecord(_Record):
     )
 
 
+class PersonRecord(_Record):
+    """A person (the unit that is scored); ``name`` is an optional display name."""
+
+    type: Literal["person"] = "person"
+    id: Ident
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_ID_LENGTH)] \
+        | None = None
+
+
+class TopicRecord(_Record):
+    """A topic, optionally under a broader one (e.g. ``ipa`` under ``beer``)."""
+
+    type: Literal["topic"] = "topic"
+    name: TopicName
+    parent: TopicName | None = None
+
+
+class LinkRecord(_Record):
+    """Identity link: the account ``network:account`` belongs to ``person``.
+
+    An account belongs to exactly one person; a later link moves it (and removes the
+    person the loader made up for the account alone, if that one has nothing left).
+    """
+
+    type: Literal["link"] = "link"
+    person: Ident
+    network: Ident
+    account: Ident
+
+    @property
+    def key(self) -> str:
+        return f"{self.network}:{self.account}"
+
+
+class PostLinkRecord(_Record):
+    """One post links to another (a duplicate or related question, a quote)."""
+
+    type: Literal["post_link"] = "post_link"
+    network: Ident
+    post: Ident
+    target: Ident
+    kind: Literal["related", "duplicate", "quote"]
+    at: Epoch | None = None
+
+
 class ConsentRecord(_Record):
     """A consent statement by or for a person."""
 
@@ -106,4 +151,5 @@ class ConsentRecord(_Record):
     at: Epoch
 
 
-Record = AccountRecord | PostRecord | InteractionRecord | ConsentRecord
+Record = (AccountRecord | PostRecord | InteractionRecord | ConsentRecord | PersonRecord
+          | TopicRecord | LinkRecord | PostLinkRecord)

@@ -10,7 +10,11 @@ What becomes what:
   are ``like`` interactions -> the question's author.
 * ``Comments.xml``: comments as posts and ``comment`` interactions commenter -> post author.
 * ``PostHistory.xml``: edits of someone else's post (types 4, 5, 6) are ``edit`` interactions.
-* ``Tags.xml``, ``Badges.xml``, ``PostLinks.xml``: read and tallied; not used by the model yet.
+* ``Tags.xml``: every tag becomes a topic (also tags no post carries any more).
+* ``PostLinks.xml``: ``LINKS_TO`` relationships between posts (kind ``related`` for link
+  type 1, ``duplicate`` for 3); links to posts missing from Posts.xml are quarantined.
+* ``Badges.xml``: read and skipped with a reason: badges are awarded by the site's software,
+  not by people, so they are not an engagement the model could weigh.
 """
 
 from __future__ import annotations
@@ -41,8 +45,10 @@ from influence.loaders.records import (
     AccountRecord,
     InteractionKind,
     InteractionRecord,
+    PostLinkRecord,
     PostRecord,
     Record,
+    TopicRecord,
 )
 
 FILES = ("Users.xml", "Posts.xml", "Votes.xml", "Comments.xml", "PostHistory.xml",
@@ -50,6 +56,7 @@ FILES = ("Users.xml", "Posts.xml", "Votes.xml", "Comments.xml", "PostHistory.xml
 _TAG = re.compile(r"<([^<>]+)>")
 _EDIT_TYPES = {"4", "5", "6"}
 _POST_KINDS: dict[str, Literal["question", "answer"]] = {"1": "question", "2": "answer"}
+_LINK_KINDS: dict[str, Literal["related", "duplicate"]] = {"1": "related", "3": "duplicate"}
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,10 @@ class StackExchangeAdapter:
         self.posts: dict[str, _Post] = {}
         self.votes: dict[str, Counter[str]] = {}
 
+    def files(self) -> list[Path]:
+        """The dump's files that exist (they fingerprint a resumable load)."""
+        return [self.directory / n for n in FILES if (self.directory / n).exists()]
+
     def total_rows(self) -> int:
         """Rows in all files, for progress bars."""
         total = 0
@@ -115,10 +126,10 @@ class StackExchangeAdapter:
         yield from self._posts()
         yield from self._comments()
         yield from self._history()
-        for name, reason in (("Tags.xml", "tag list: topics come from post tags"),
-                             ("Badges.xml", "badges are not used by the model yet"),
-                             ("PostLinks.xml", "post links are not used by the model yet")):
-            yield from self._skip_all(name, reason)
+        yield from self._tags()
+        yield from self._skip_all("Badges.xml", "badge: awarded by the site, not an engagement "
+                                  "between people")
+        yield from self._post_links()
 
     # --- passes ---------------------------------------------------------------------------
 
@@ -266,6 +277,36 @@ class StackExchangeAdapter:
         yield self._interaction(f"edit-{row['Id']}", editor, post.owner, InteractionKind.EDIT,
                                 at=parse_iso_utc(row["CreationDate"]), post=row["PostId"],
                                 topics=post.tags)
+
+    def _tags(self) -> Items:
+        for line, raw, row in self._file("Tags.xml"):
+            if isinstance(row, str):
+                yield Rejected("Tags.xml", line, raw, row)
+            elif "TagName" not in row:
+                yield Rejected("Tags.xml", line, raw, "missing field: TagName")
+            else:
+                yield build("Tags.xml", line, raw, iter([TopicRecord(name=row["TagName"])]))
+
+    def _post_links(self) -> Items:
+        for line, raw, row in self._file("PostLinks.xml"):
+            if isinstance(row, str):
+                yield Rejected("PostLinks.xml", line, raw, row)
+            else:
+                yield build("PostLinks.xml", line, raw, self._post_link(row))
+
+    def _post_link(self, row: dict[str, str]) -> Iterator[Record]:
+        for field in ("Id", "PostId", "RelatedPostId", "LinkTypeId"):
+            if field not in row:
+                raise RowError(f"missing field: {field}")
+        kind = _LINK_KINDS.get(row["LinkTypeId"])
+        if kind is None:
+            raise SkipRow(f"post link type {row['LinkTypeId']} is not documented")
+        for post in (row["PostId"], row["RelatedPostId"]):
+            if post not in self.posts:
+                raise RowError(f"unknown post: link to post {post}, not in Posts.xml")
+        at = parse_iso_utc(row["CreationDate"]) if "CreationDate" in row else None
+        yield PostLinkRecord(network=self.network, post=row["PostId"],
+                             target=row["RelatedPostId"], kind=kind, at=at)
 
     def _skip_all(self, name: str, reason: str) -> Items:
         for line, raw, row in self._file(name):

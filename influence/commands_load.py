@@ -1,0 +1,180 @@
+"""``influence load ...`` commands for the canonical format and the social-network adapters.
+
+Every command: progress bar with rate and ETA, ``--dry-run`` (validate, write nothing),
+``--strict`` (non-zero exit if anything was quarantined), resumable after a crash (a
+checkpoint in the database; ``--restart`` ignores it), and a closing summary where
+``read = loaded + skipped + quarantined``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from influence.errors import InvalidInputError
+from influence.loaders.base import Item
+from influence.loaders.quarantine import Tally
+from influence.settings import get_settings
+
+console = Console(stderr=True)
+
+DryRun = Annotated[bool, typer.Option(help="Validate only; write nothing.")]
+Strict = Annotated[bool, typer.Option(help="Exit non-zero (code of invalid input) if any "
+                                      "record is quarantined.")]
+ShowProgress = Annotated[bool, typer.Option(help="Show a progress bar with rate and ETA.")]
+Restart = Annotated[bool, typer.Option(help="Ignore a checkpoint left by an interrupted run "
+                                       "of the same input and read from the start.")]
+SelfOpt = Annotated[str | None, typer.Option(
+    "--self-interactions", help="quarantine | skip | keep an interaction whose actor is its "
+    "target (default: settings.self_interactions).")]
+Identities = Annotated[Path | None, typer.Option(
+    help="Identity mapping CSV (person,network,account): link accounts to one person.")]
+
+
+def run_load(items: Iterable[Item], total: int, run_name: str, *, inputs: list[Path],
+             dry_run: bool, strict: bool, show_progress: bool, restart: bool = False,
+             self_interactions: str | None = None, options: tuple[str, ...] = ()) -> Tally:
+    """Run one load with progress, checkpoints, quarantine and a summary.
+
+    Args:
+        items: the adapter's items.
+        total: expected items, for the progress bar (0 when unknown).
+        run_name: names the quarantine file and the checkpoint.
+        inputs: input files (their names, sizes and times fingerprint the checkpoint).
+        dry_run: validate only.
+        strict: raise when anything is quarantined.
+        show_progress: draw a progress bar.
+        restart: ignore an earlier run's checkpoint.
+        self_interactions: policy override (quarantine, skip, keep).
+        options: adapter options that change the records (part of the fingerprint).
+
+    Returns:
+        The tally.
+
+    Raises:
+        InvalidInputError: in strict mode, when records were quarantined.
+    """
+    from influence.loaders.checkpoint import Checkpoint, fingerprint
+    from influence.loaders.quarantine import Quarantine
+    from influence.loaders.writer import SelfPolicy, Writer, load
+    from influence.schema import migrate as run_migrations
+    from influence.store import Store
+
+    settings = get_settings()
+    policy = self_interactions or settings.self_interactions
+    if policy not in ("quarantine", "skip", "keep"):
+        raise InvalidInputError(f"--self-interactions {policy!r} is not one of quarantine, "
+                                "skip, keep.")
+    policy_value: SelfPolicy = policy  # type: ignore[assignment]
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    quarantine = Quarantine(settings.quarantine_dir, f"{run_name}-{stamp}")
+    store = None if dry_run else Store(settings)
+    try:
+        checkpoint = None
+        if store is not None:
+            run_migrations(store)
+            checkpoint = Checkpoint(store, run_name,
+                                    fingerprint(inputs, *options, f"self={policy}"))
+            if restart:
+                checkpoint.finish()
+        writer = Writer(store, batch_size=settings.batch_size)
+        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TextColumn("{task.speed:>8.0f} rows/s"),
+                      TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+                      disable=not show_progress) as bar:
+            task = bar.add_task(f"loading {run_name}", total=total or None)
+            tally = load(items, writer, quarantine, on_item=lambda: bar.advance(task),
+                         checkpoint=checkpoint, self_interactions=policy_value)
+    finally:
+        if store is not None:
+            store.close()
+    report(tally, run_name, dry_run=dry_run, quarantine_path=quarantine.path,
+           written=writer.written)
+    if strict and tally.quarantined:
+        raise InvalidInputError(f"{tally.quarantined} record(s) quarantined in strict mode.",
+                                hint=f"See {quarantine.path} for each line and its reason.")
+    return tally
+
+
+def report(tally: Tally, run_name: str, *, dry_run: bool, quarantine_path: Path,
+           written: dict[str, int]) -> None:
+    """Print the run's summary table, the accounting equation and the reasons."""
+    table = Table(title=f"{run_name}{' (dry run)' if dry_run else ''}")
+    columns = ("read", "loaded", "skipped", "quarantined")
+    for column in columns:
+        table.add_column(column, justify="right")
+    table.add_row(*(str(getattr(tally, c)) for c in columns))
+    console.print(table)
+    console.print(f"  read {tally.read} = loaded {tally.loaded} + skipped {tally.skipped} "
+                  f"+ quarantined {tally.quarantined}"
+                  f"{'' if tally.balanced else '  (UNBALANCED: a bug, please report)'}")
+    if tally.resumed:
+        console.print(f"  resumed after item {tally.resumed} (committed by an interrupted run)")
+    if tally.self_interactions_dropped:
+        console.print(f"  self-interactions dropped from loaded items: "
+                      f"{tally.self_interactions_dropped}")
+    for reason, count in tally.skipped_reasons.most_common():
+        console.print(f"  skipped {count:>7}  {reason}")
+    for reason, count in tally.quarantine_reasons.most_common():
+        console.print(f"  quarantined {count:>3}  {reason}")
+    if tally.quarantined:
+        console.print(f"  quarantine file: {quarantine_path}")
+    summary = ", ".join(f"{k}={v}" for k, v in written.items()) or "none"
+    console.print(f"[bold cyan]>[/] records {'validated' if dry_run else 'written'}: {summary}")
+
+
+def _with_identities(items: Iterable[Item], identities: Path | None) -> Iterable[Item]:
+    if identities is None:
+        return items
+    from itertools import chain
+
+    from influence.loaders.canonical import CanonicalAdapter
+
+    return chain(items, CanonicalAdapter([identities], default_type="link"))
+
+
+def events(
+    paths: Annotated[list[Path], typer.Argument(help="Canonical .jsonl/.ndjson/.csv files or "
+                                                "folders of them.")],
+    *,
+    network: Annotated[str | None, typer.Option(help="Network for records without one.")]
+    = None,
+    identities: Identities = None,
+    dry_run: DryRun = False,
+    strict: Strict = False,
+    progress: ShowProgress = True,
+    restart: Restart = False,
+    self_interactions: SelfOpt = None,
+) -> None:
+    """Load the canonical event format (docs/FORMATS.md): JSON Lines or CSV.
+
+    JSON Lines, one record per line:
+    {"type":"interaction","network":"mastodon","actor":"ana","target":"bo","kind":"reply","at":"2024-05-01T10:00:00Z"}
+
+    CSV (type from a 'type' column or the file name, e.g. interactions.csv):
+    network,actor,target,kind,at  /  mastodon,ana,bo,reply,1714557600
+
+    Identity links: {"type":"link","person":"p-ana","network":"bluesky","account":"ana.bsky.social"}
+    """
+    from influence.loaders.canonical import CanonicalAdapter
+
+    adapter = CanonicalAdapter(paths, network=network)
+    inputs = adapter.files + ([identities] if identities else [])
+    total = adapter.total_rows()
+    run_load(_with_identities(adapter, identities), total, "events", inputs=inputs,
+             dry_run=dry_run, strict=strict, show_progress=progress, restart=restart,
+             self_interactions=self_interactions, options=(network or "",))
