@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from influence.engine import queries as q
+from influence.engine.consent import clear_objected_scores
 from influence.engine.model import ModelParams
 from influence.store import QueryRunner
 
@@ -61,6 +62,7 @@ def compute_scores(store: QueryRunner, params: ModelParams, asof: int | None = N
     # An unengaged person keeps GDS's teleport share, 1 - damping: that is score 1.
     store.write(q.SCALE_SCORES, base=1.0 - params.damping, reference=params.scale_reference,
                 run=run_id)
+    clear_objected_scores(store)  # objection to profiling: no score (docs/PRIVACY.md)
     store.write(q.PERCENTILES)
     return ScoreRun(run_id, asof, nodes, pairs, iterations, converged,
                     time.monotonic() - started)

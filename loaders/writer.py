@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from influence.engine.consent import ERASED_REASON, Tombstones
 from influence.loaders import queries as q
 from influence.loaders.base import Item, Parsed, Rejected, Skipped
 from influence.loaders.checkpoint import Checkpoint
@@ -145,6 +146,16 @@ def _apply_self_policy(item: Parsed, policy: SelfPolicy, tally: Tally) -> Item:
     return Rejected(item.source, item.line, f"{selfish[0].model_dump_json()}", reason)
 
 
+def _screen_erased(item: Item, tombstones: Tombstones | None) -> Item:
+    """Drop records of erased people (docs/PRIVACY.md); a row left empty is skipped."""
+    if tombstones is None or not isinstance(item, Parsed):
+        return item
+    kept = tuple(r for r in map(tombstones.screen, item.records) if r is not None)
+    if item.records and not kept:
+        return Skipped(item.source, item.line, ERASED_REASON)
+    return Parsed(item.source, item.line, kept)
+
+
 def load(
     items: Iterable[Item],
     writer: Writer,
@@ -169,6 +180,7 @@ def load(
         The run's tally; items before a resumed checkpoint are counted in ``resumed`` only.
     """
     tally = Tally()
+    tombstones = Tombstones.load(writer.store) if writer.store is not None else None
     start = checkpoint.start() if checkpoint is not None else 0
     tally.resumed = start
     try:
@@ -180,6 +192,7 @@ def load(
             item = read_item
             if isinstance(item, Parsed):
                 item = _apply_self_policy(item, self_interactions, tally)
+            item = _screen_erased(item, tombstones)
             if isinstance(item, Parsed):
                 for record in item.records:
                     writer.add(record, autoflush=False)

@@ -9,7 +9,7 @@ from influence.store import Query
 
 MODULES = ["influence.engine.queries", "influence.engine.read_queries",
            "influence.loaders.queries", "influence.schema.queries",
-           "influence.engine.evaluation_queries"]
+           "influence.engine.evaluation_queries", "influence.engine.consent_queries"]
 
 
 def all_queries() -> list[Query]:

@@ -1,0 +1,219 @@
+"""Cypher of consent, erasure, access export, objection to profiling and the audit log."""
+
+from influence.store import Query
+
+# --- salt and tombstones ------------------------------------------------------------------
+
+SALT = Query(
+    "privacy_salt",
+    """
+    MERGE (s:PrivacySalt {name: 'tombstone'})
+    ON CREATE SET s.value = $candidate, s.created_at = $at
+    RETURN s.value AS value
+    """,
+)
+
+TOMBSTONE_HASHES = Query("tombstone_hashes", "MATCH (t:Tombstone) RETURN t.hash AS hash")
+
+TOMBSTONE_EXISTS = Query(
+    "tombstone_exists",
+    "RETURN EXISTS { MATCH (:Tombstone {hash: $hash}) } AS found",
+)
+
+ADD_TOMBSTONES = Query(
+    "add_tombstones",
+    """
+    UNWIND $rows AS row
+    MERGE (t:Tombstone {hash: row.hash})
+    ON CREATE SET t.kind = row.kind, t.at = $at
+    """,
+)
+
+# --- consent and objection ----------------------------------------------------------------
+
+SET_CONSENT = Query(
+    "set_consent",
+    """
+    MATCH (p:Person {id: $id})
+    SET p.consent = $state, p.consent_source = $source, p.consent_at = $at
+    RETURN p.id AS id
+    """,
+)
+
+SET_OBJECTION = Query(
+    "set_profiling_objection",
+    """
+    MATCH (p:Person {id: $id})
+    SET p.profiling_objection = $objection, p.profiling_objection_at = $at
+    RETURN p.id AS id
+    """,
+)
+
+CLEAR_OBJECTED_SCORES = Query(
+    "clear_objected_scores",
+    """
+    MATCH (p:Person {profiling_objection: true})
+    SET p.score = null, p.percentile = null, p.pagerank = null, p.scored_at = null
+    """,
+)
+
+# --- erasure ------------------------------------------------------------------------------
+
+ERASURE_SUBJECT = Query(
+    "erasure_subject",
+    """
+    MATCH (p:Person {id: $id})
+    OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
+    OPTIONAL MATCH (a)-[:POSTED]->(post:Post)
+    WITH p, collect(DISTINCT a) AS accounts, collect(DISTINCT post.key) AS posts
+    RETURN p.id AS id, [a IN accounts | a {.key, .network, .id}] AS accounts, posts,
+           reduce(n = 0, a IN accounts | n + COUNT { (a)-[:ENGAGED]-() }) AS interactions
+    """,
+)
+
+OPTED_OUT_PEOPLE = Query(
+    "opted_out_people",
+    "MATCH (p:Person {consent: 'opted_out'}) RETURN p.id AS id ORDER BY id",
+)
+
+UNLINK_ERASED_POSTS = Query(
+    "unlink_erased_posts",
+    """
+    MATCH ()-[r:ENGAGED]->() WHERE r.post IN $posts
+    SET r.post = null
+    """,
+)
+
+DELETE_SATELLITES = Query(
+    "delete_erasure_satellites",
+    """
+    MATCH (p:Person {id: $id})
+    OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
+    WITH p, collect(a) + [p] AS owners
+    UNWIND owners AS owner
+    MATCH (owner)--(s)
+    WHERE NOT s:Person AND NOT s:Account AND NOT s:Post AND NOT s:Topic
+      AND all(other IN COLLECT { MATCH (s)--(y) RETURN y } WHERE other IN owners)
+    WITH DISTINCT s
+    DETACH DELETE s
+    """,
+)
+
+DELETE_POSTS = Query(
+    "delete_erased_posts",
+    "UNWIND $keys AS key MATCH (post:Post {key: key}) DETACH DELETE post",
+)
+
+DELETE_ACCOUNTS = Query(
+    "delete_erased_accounts",
+    "UNWIND $keys AS key MATCH (a:Account {key: key}) DETACH DELETE a",
+)
+
+DELETE_PERSON = Query("delete_erased_person", "MATCH (p:Person {id: $id}) DETACH DELETE p")
+
+NODE_TRACES = Query(
+    "node_traces",
+    """
+    MATCH (n) WHERE NOT n:Tombstone AND NOT n:AuditEvent
+    WITH n, [k IN keys(n) WHERE CASE
+              WHEN valueType(n[k]) STARTS WITH 'LIST' THEN any(x IN n[k] WHERE x IN $values)
+              ELSE n[k] IN $values END] AS hits
+    WHERE size(hits) > 0
+    RETURN elementId(n) AS element, labels(n) AS labels, [k IN hits | [k, n[k]]] AS hits
+    """,
+)
+
+RELATIONSHIP_TRACES = Query(
+    "relationship_traces",
+    """
+    MATCH ()-[r]->()
+    WITH r, [k IN keys(r) WHERE CASE
+              WHEN valueType(r[k]) STARTS WITH 'LIST' THEN any(x IN r[k] WHERE x IN $values)
+              ELSE r[k] IN $values END] AS hits
+    WHERE size(hits) > 0
+    RETURN elementId(r) AS element, [type(r)] AS labels, [k IN hits | [k, r[k]]] AS hits
+    """,
+)
+
+SCRUB_NODE = Query(
+    "scrub_node_properties", "MATCH (n) WHERE elementId(n) = $element SET n += $props"
+)
+
+SCRUB_RELATIONSHIP = Query(
+    "scrub_relationship_properties",
+    "MATCH ()-[r]->() WHERE elementId(r) = $element SET r += $props",
+)
+
+# --- access export ------------------------------------------------------------------------
+
+EXPORT_PERSON = Query(
+    "export_person",
+    """
+    MATCH (p:Person {id: $id})
+    OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
+    RETURN properties(p) AS person, collect(properties(a)) AS accounts
+    """,
+)
+
+EXPORT_POSTS = Query(
+    "export_posts",
+    """
+    MATCH (:Person {id: $id})-[:HAS_ACCOUNT]->(a:Account)-[:POSTED]->(post:Post)
+    OPTIONAL MATCH (post)-[:IN_REPLY_TO]->(parent:Post)
+    RETURN a.key AS account, properties(post) AS post, parent.key AS in_reply_to
+    ORDER BY post.created_at, post.key
+    """,
+)
+
+EXPORT_INTERACTIONS = Query(
+    "export_interactions",
+    """
+    MATCH (:Person {id: $id})-[:HAS_ACCOUNT]->(a:Account)
+    CALL (a) {
+        MATCH (a)-[r:ENGAGED]->(b:Account)
+        OPTIONAL MATCH (q:Person)-[:HAS_ACCOUNT]->(b)
+        RETURN 'authored' AS direction, r, q
+        UNION ALL
+        MATCH (a)<-[r:ENGAGED]-(b:Account)
+        OPTIONAL MATCH (q:Person)-[:HAS_ACCOUNT]->(b)
+        RETURN 'received' AS direction, r, q
+    }
+    RETURN direction, a.key AS account, properties(r) AS interaction,
+           q.id AS counterpart, q.consent AS counterpart_consent
+    ORDER BY r.at, r.id
+    """,
+)
+
+EXPORT_OTHER_LINKS = Query(
+    "export_other_links",
+    """
+    MATCH (p:Person {id: $id})-[r]-(x)
+    WHERE NOT type(r) = 'HAS_ACCOUNT'
+    RETURN type(r) AS type, startNode(r) = p AS outgoing, properties(r) AS properties,
+           labels(x) AS labels,
+           CASE WHEN x:Person THEN {id: x.id, consent: x.consent} ELSE properties(x) END
+             AS node
+    """,
+)
+
+# --- audit log ----------------------------------------------------------------------------
+
+APPEND_AUDIT = Query(
+    "append_audit_event",
+    """
+    CREATE (e:AuditEvent {id: randomUUID(), at: $at, actor: $actor, action: $action,
+                          subject: $subject, detail: $detail})
+    RETURN e.id AS id
+    """,
+)
+
+AUDIT_LOG = Query(
+    "audit_log",
+    """
+    MATCH (e:AuditEvent)
+    WHERE ($subject IS NULL OR e.subject = $subject) AND ($action IS NULL OR e.action = $action)
+    RETURN e.id AS id, e.at AS at, e.actor AS actor, e.action AS action, e.subject AS subject,
+           e.detail AS detail
+    ORDER BY e.at DESC, e.id DESC LIMIT $first
+    """,
+)
