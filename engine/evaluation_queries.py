@@ -31,3 +31,21 @@ NETWORK_SCORES = Query(
     RETURN a.id AS user, p.score AS score
     """,
 )
+
+BENCH_CREATE_PEOPLE = Query(
+    "bench_create_people",
+    """
+    UNWIND $rows AS row
+    CREATE (a:Account {key: row.key, network: $network, id: row.id})
+    CREATE (p:Person {id: row.key, consent: 'unknown'})-[:HAS_ACCOUNT]->(a)
+    """,
+)
+
+BENCH_CREATE_INTERACTIONS = Query(
+    "bench_create_interactions",
+    """
+    UNWIND $rows AS row
+    MATCH (a:Account {key: row.actor}) MATCH (b:Account {key: row.target})
+    CREATE (a)-[:ENGAGED {kind: $kind, at: row.at, network: $network}]->(b)
+    """,
+)
