@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from influence import commands_load, localdb
+from influence import commands_edgelists, commands_load, localdb
 from influence.commands_evaluate import evaluate_influence
 from influence.errors import InfluenceError, InvalidInputError, StoreUnavailableError, code_for
 from influence.loaders.base import Item
@@ -39,6 +39,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(load_app, name="load")
 app.add_typer(evaluate_app, name="evaluate")
 load_app.command("events")(commands_load.events)
+for _fmt in ("snap", "higgs", "konect", "bitcoin"):  # timestamped edge lists
+    load_app.command(_fmt)(getattr(commands_edgelists, f"load_{_fmt}"))
 evaluate_app.command("influence")(evaluate_influence)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
