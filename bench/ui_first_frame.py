@@ -64,8 +64,8 @@ def main() -> None:
         for _ in range(args.runs):
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             page = context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
+            errors: list[Exception] = []
+            page.on("pageerror", errors.append)
             page.goto(f"{base}/ui/?bench={args.nodes}&edges={args.edges}"
                       f"&layout={args.layout_seconds}")
             page.wait_for_function("() => window.__benchDone === true",
@@ -75,7 +75,7 @@ def main() -> None:
                 "() => { const gl = document.createElement('canvas').getContext('webgl2');"
                 " const d = gl.getExtension('WEBGL_debug_renderer_info');"
                 " return d ? gl.getParameter(d.UNMASKED_RENDERER_WEBGL) : 'unknown'; }")
-            assert not errors, errors
+            assert not errors, [str(e) for e in errors]
             rows.append({**result, "renderer": renderer})
             context.close()
         browser.close()
