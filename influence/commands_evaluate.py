@@ -162,6 +162,42 @@ def print_report(report: object) -> None:
     out.print(table)
 
 
+def report_markdown(report: object) -> str:
+    """The report's tables as Markdown (for docs/EVALUATION.md)."""
+    from influence.engine.evaluation import NDCG_KS, EvaluationReport
+
+    assert isinstance(report, EvaluationReport)
+    cut = datetime.fromtimestamp(report.cut, UTC).strftime("%Y-%m-%d %H:%M")
+    horizon = "end of data" if report.horizon_days is None else f"{report.horizon_days:g} days"
+    lines = [f"{report.events_total:,} events; cut {cut} UTC ({report.events_before_cut:,} "
+             f"before, {report.events_after_cut:,} after); {report.users_seen:,} users seen "
+             f"before the cut, {report.users_engaged_after:,} of them engaged after "
+             f"(horizon: {horizon}).", "",
+             "| method | Spearman | " + " | ".join(f"NDCG@{k}" for k in NDCG_KS) + " |",
+             "|---|---:|" + "---:|" * len(NDCG_KS)]
+    lines += [f"| {r.method} | {_fmt(r.spearman)} | "
+              + " | ".join(_fmt(r.ndcg[k]) for k in NDCG_KS) + " |" for r in report.rankings]
+    for title, shifts in ((f"Like farm on user {report.farm_target}", report.farm),
+                          (f"Engagement pod of {len(report.pod_members)} users (mean over "
+                           "members)", report.pod)):
+        lines += ["", f"{title}; rank among {report.users_seen:,}:", "",
+                  "| method | rank before | rank after | positions gained | score before | "
+                  "score after | score change |", "|---|---:|---:|---:|---:|---:|---:|"]
+        lines += [f"| {s.method} | {s.rank_before:.1f} | {s.rank_after:.1f} | "
+                  f"{s.rank_gain:+.1f} | {s.score_before:.4g} | {s.score_after:.4g} | "
+                  f"{s.score_change_pct:+.0f}% |" for s in shifts]
+    lines += ["", f"Stability, {report.stable_users:,} users with no activity on the day "
+              "after the cut:", "",
+              "| method | mean abs. percentile change | max abs. percentile change | "
+              "Spearman day/day | mean abs. score change | max abs. score change |",
+              "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {st.method} | {_fmt(st.mean_abs_percentile_change, 2)} | "
+              f"{_fmt(st.max_abs_percentile_change, 2)} | {_fmt(st.spearman_day_over_day)} | "
+              f"{_fmt(st.mean_abs_score_change, 2)} | {_fmt(st.max_abs_score_change, 2)} |"
+              for st in report.stability]
+    return "\n".join(lines) + "\n"
+
+
 def evaluate_influence(
     dataset: Annotated[Path, typer.Argument(help="The dataset file (or a Stack Exchange dump "
                                             "folder).")],
@@ -187,6 +223,8 @@ def evaluate_influence(
                                                        help="Password for --neo4j-uri.")] = None,
     wipe: Annotated[bool, typer.Option(help="Consent to wiping the --neo4j-uri database.")]
     = False,
+    markdown_out: Annotated[Path | None, typer.Option(help="Also write the tables as "
+                                                      "Markdown.")] = None,
 ) -> None:
     """Evaluate the influence score on a timestamped interaction dataset.
 
@@ -225,6 +263,9 @@ def evaluate_influence(
             for user, value in sorted(report.our_scores.items(), key=lambda kv: (-kv[1], kv[0])):
                 writer.writerow([user, value])
         _say(f"wrote {len(report.our_scores):,} scores to {scores_out}")
+    if markdown_out is not None:
+        markdown_out.parent.mkdir(parents=True, exist_ok=True)
+        markdown_out.write_text(report_markdown(report), encoding="utf-8")
     if as_json:
         out.print_json(json.dumps(report.as_dict(), default=str))
     else:

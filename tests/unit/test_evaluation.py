@@ -136,3 +136,26 @@ def test_scratch_server_is_not_the_operators() -> None:
     scratch = scratch_settings(base)
     assert scratch.db_port == 7002
     assert scratch.data_dir == Path("/tmp/x/db-eval")
+
+
+def test_report_renders_as_json_and_markdown() -> None:
+    import json
+
+    from influence.commands_evaluate import report_markdown
+    from influence.engine.evaluation import METHODS, EvaluationReport, Ranking, Shift, Stability
+
+    report = EvaluationReport(
+        dataset="d", network="n", cut=1_000_000, horizon_days=None, events_total=10,
+        events_before_cut=8, events_after_cut=2, users_seen=5, users_engaged_after=2,
+        rankings=[Ranking(m, 0.5, {10: 0.9, 100: 0.8, 1000: 0.7}) for m in METHODS],
+        farm_target="u1", farm=[Shift(m, 4, 1, 1.0, 2.0) for m in METHODS],
+        pod_members=["u2", "u3"], pod=[Shift(m, 3, 2, 0.0, 1.0) for m in METHODS],
+        stable_users=3, stability=[Stability(m, 3, 1.0, 2.0, 0.99) for m in METHODS],
+        our_scores={"u1": 3.0})
+    data = json.loads(json.dumps(report.as_dict(), default=str))
+    assert "our_scores" not in data
+    assert data["farm"][0]["rank_gain"] == 3
+    assert data["rankings"][0]["ndcg"]["ndcg@100"] == 0.8
+    text = report_markdown(report)
+    assert text.count("| influence score |") == 4
+    assert "| +3.0 |" in text
