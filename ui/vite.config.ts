@@ -11,5 +11,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 1000,
   },
   worker: { format: "es" },
-  server: { proxy: { "/graphql": "http://127.0.0.1:8000" } },
+  server: {
+    proxy: { "/graphql": "http://127.0.0.1:8000", "/ui/schema.json": "http://127.0.0.1:8000" },
+  },
 });
