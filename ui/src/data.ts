@@ -62,7 +62,9 @@ function topicName(t: Obj): string | null {
 export function toPerson(raw: Obj): PersonLite {
   const accounts = (raw.accounts as Obj[] | undefined) ?? [];
   const acc = accounts[0] ?? {};
-  const comm = raw.community as Obj | null | undefined;
+  const commRaw = raw.community as Obj | string | number | null | undefined;
+  const comm: Obj | null = typeof commRaw === "object" && commRaw !== null ? commRaw
+    : commRaw === null || commRaw === undefined ? null : { id: commRaw };
   const id = String(raw.id);
   const label = str(first(raw.name, raw.displayName, raw.handle, acc.name, acc.displayName, acc.handle)) ?? id;
   return {
@@ -239,18 +241,20 @@ export class Api {
   async topics(search: string | null, n = 100): Promise<{ name: string; community: string | null; communityLabel: string | null; value: number | null; related: string[] }[]> {
     if (!this.hasTopics) return [];
     const sel: Selection = {
-      ...TOPIC_SEL, size: true, people: true, count: true,
+      ...TOPIC_SEL, size: true, people: true, count: true, posts: true,
       community: COMMUNITY_SEL,
       related: { args: { first: 5 }, select: listSel(NAME_SEL) },
       relatedTopics: { args: { first: 5 }, select: listSel(NAME_SEL) },
     };
     const d = await this.gql.query<Obj>({ topics: { args: { search: search ?? undefined, first: n }, select: listSel(sel) } });
     return items<Obj>(d.topics).map((t) => {
-      const c = t.community as Obj | null | undefined;
+      const cRaw = t.community as Obj | string | number | null | undefined;
+      const c: Obj | null = typeof cRaw === "object" && cRaw !== null ? cRaw
+        : cRaw === null || cRaw === undefined ? null : { id: cRaw };
       return {
         name: topicName(t) ?? "?",
         community: str(first(c?.id)), communityLabel: str(first(c?.name, c?.label)),
-        value: num(first(t.score, t.size, t.people, t.count, t.weight)),
+        value: num(first(t.score, t.posts, t.size, t.people, t.count, t.weight)),
         related: items<Obj>(first(t.related, t.relatedTopics)).map(topicName).filter((x): x is string => !!x),
       };
     });
@@ -261,11 +265,16 @@ export class Api {
     const kindType = this.gql.argType("Query", "communities", "kind");
     const kinds = kindType ? this.gql.enumValues(kindType) : [];
     const kind = kinds.find((k) => k.toUpperCase().includes("TOPIC")) ?? (kindType === "String" ? "topic" : undefined);
-    const sel: Selection = { ...COMMUNITY_SEL, topics: { args: { first: 50 }, select: listSel(NAME_SEL) } };
+    const sel: Selection = {
+      ...COMMUNITY_SEL,
+      topics: { args: { first: 50 }, select: listSel(NAME_SEL) },
+      members: { args: { first: 50 }, select: listSel(NAME_SEL) },
+    };
     const d = await this.gql.query<Obj>({ communities: { args: { kind, first: 100 }, select: listSel(sel) } });
     return items<Obj>(d.communities).map((c) => ({
       id: String(c.id), label: str(first(c.name, c.label)) ?? `community ${c.id}`,
-      topics: items<Obj>(c.topics).map(topicName).filter((x): x is string => !!x),
+      topics: items<Obj | string>(first(c.topics, c.members))
+        .map((x) => (typeof x === "string" ? x : topicName(x))).filter((x): x is string => !!x),
       size: num(c.size),
     }));
   }

@@ -338,10 +338,11 @@ function renderCard(d: PersonDetail): HTMLElement[] {
 
 // ---------------------------------------------------------------- search
 
-async function search(text: string): Promise<void> {
+async function search(text: string | null): Promise<void> {
   const ul = $("results");
-  const found = await guarded("Search", () => api.search(text));
+  const found = await guarded("Search", () => (text === null ? api.leaderboard(null, 15) : api.search(text)));
   if (!found) return;
+  $("results-h").textContent = text === null ? "Top people" : "Results";
   ul.replaceChildren();
   if (!found.length) ul.append(el("li", { class: "hint" }, `Nobody matches “${text}”.`));
   for (const p of found) {
@@ -351,7 +352,7 @@ async function search(text: string): Promise<void> {
     li.append(b);
     ul.append(li);
   }
-  setStatus(`${found.length} found`);
+  if (text !== null) setStatus(`${found.length} found`);
 }
 
 // ---------------------------------------------------------------- topics view
@@ -504,10 +505,8 @@ async function start(): Promise<void> {
     ($("f-direction").parentElement as HTMLElement).hidden = true;
   }
   const q = params.get("q");
-  if (q) {
-    ($("search-input") as HTMLInputElement).value = q;
-    await search(q);
-  }
+  if (q) ($("search-input") as HTMLInputElement).value = q;
+  await search(q);
   applyFilters();
   document.body.dataset.ready = "true";
 }
