@@ -1,0 +1,264 @@
+"""Topic communities and people communities, computed by GDS Louvain (or Leiden).
+
+* **Topic communities**: topics are nodes; two topics are linked with weight
+  ``posts tagged with both + audience_weight * accounts that posted on both`` (co-occurrence
+  plus shared audience; each account counts its ``max_topics_per_account`` most used topics).
+  Each community is stored as ``(:TopicCommunity {id, name, size, posts, topics, modularity})``
+  named by its three largest topics, and each topic gets ``t.community``.
+* **People communities**: the person interaction graph of the score (same kind weights,
+  decay and window), undirected, stored as ``p.community``.
+
+Both runs store a ``(:CommunitySummary {kind, communities, modularity, ...})``. Louvain runs
+with concurrency 1, so a run on the same graph gives the same communities.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from influence.engine import community_queries as q
+from influence.engine.model import ModelParams
+from influence.engine.queries import DROP_GRAPH
+from influence.engine.reads import PublishPolicy, published_states
+from influence.loaders.labelled import LabelledGraph
+from influence.store import Query, QueryRunner
+
+Algorithm = Literal["louvain", "leiden"]
+DAY_S = 86_400
+SEED = 42
+
+
+@dataclass(frozen=True)
+class CommunityRun:
+    """What one community detection did."""
+
+    kind: str
+    algorithm: str
+    nodes: int
+    relationships: int
+    communities: int
+    modularity: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class TopicCommunity:
+    """A cluster of related topics, named by its largest topics."""
+
+    id: int
+    name: str
+    size: int
+    posts: int
+    topics: tuple[str, ...]
+    modularity: float
+
+
+@dataclass(frozen=True)
+class PeopleCommunity:
+    """A community of people; ``top`` lists only people the publish policy lets us show."""
+
+    id: int
+    size: int
+    top: tuple[str, ...]
+    topics: tuple[str, ...]
+
+
+def write_query(algorithm: Algorithm) -> Query:
+    """The GDS write procedure for an algorithm."""
+    return q.LEIDEN_WRITE if algorithm == "leiden" else q.LOUVAIN_WRITE
+
+
+def stream_query(algorithm: Algorithm) -> Query:
+    """The GDS stream procedure for an algorithm."""
+    return q.LEIDEN_STREAM if algorithm == "leiden" else q.LOUVAIN_STREAM
+
+
+def _detect(store: QueryRunner, graph: str, projected: list[dict[str, int]],
+            algorithm: Algorithm, prop: str) -> tuple[int, int, int, float]:
+    nodes = projected[0]["nodes"] if projected else 0
+    rels = projected[0]["relationships"] if projected else 0
+    try:
+        if not nodes:
+            return 0, 0, 0, 0.0
+        result = store.write_rows(write_query(algorithm), graph=graph, property=prop, seed=SEED)
+        return nodes, rels, int(result[0]["communities"]), float(result[0]["modularity"])
+    finally:
+        if projected:
+            store.write_rows(DROP_GRAPH, graph=graph)
+
+
+def compute_topic_communities(store: QueryRunner, algorithm: Algorithm = "louvain", *,
+                              audience_weight: float = 1.0, max_topics_per_account: int = 50,
+                              name_topics: int = 3) -> CommunityRun:
+    """Cluster topics by co-occurrence and shared audience and store the communities.
+
+    Args:
+        store: the database.
+        algorithm: ``louvain`` (default) or ``leiden``.
+        audience_weight: weight of one shared poster relative to one shared post.
+        max_topics_per_account: cap on each account's topics (bounds the pair count).
+        name_topics: how many top topics name a community.
+
+    Returns:
+        A summary with the number of communities and the modularity.
+    """
+    started = time.monotonic()
+    run_id = uuid.uuid4().hex
+    graph = f"topic-communities-{run_id}"
+    store.write(q.CLEAR_TOPIC_COMMUNITIES)
+    projected = store.write_rows(q.PROJECT_TOPIC_GRAPH, graph=graph,
+                                 audience_weight=audience_weight,
+                                 max_topics_per_account=max_topics_per_account)
+    nodes, rels, count, modularity = _detect(store, graph, projected, algorithm, "community")
+    now = int(time.time())
+    if nodes:
+        store.write_rows(q.NAME_TOPIC_COMMUNITIES, name_topics=name_topics,
+                         modularity=modularity, algorithm=algorithm, run=run_id, now=now)
+    seconds = time.monotonic() - started
+    store.write(q.SAVE_SUMMARY, kind="topics", communities=count, modularity=modularity,
+                algorithm=algorithm, members=nodes, run=run_id, now=now, seconds=seconds)
+    return CommunityRun("topics", algorithm, nodes, rels, count, modularity, seconds)
+
+
+def compute_people_communities(store: QueryRunner, params: ModelParams,
+                               asof: int | None = None,
+                               algorithm: Algorithm = "louvain") -> CommunityRun:
+    """Cluster people on the (undirected) interaction graph of the score; store ``p.community``.
+
+    Args:
+        store: the database.
+        params: the model parameters (kind weights, half-life, window).
+        asof: date of the interaction window as epoch seconds; default now.
+        algorithm: ``louvain`` (default) or ``leiden``.
+
+    Returns:
+        A summary with the number of communities and the modularity.
+    """
+    started = time.monotonic()
+    asof = int(time.time()) if asof is None else asof
+    run_id = uuid.uuid4().hex
+    graph = f"people-communities-{run_id}"
+    store.auto_commit(q.CLEAR_PEOPLE_COMMUNITIES)
+    projected = store.write_rows(
+        q.PROJECT_PEOPLE_GRAPH, graph=graph, asof=asof, window_s=params.window_days * DAY_S,
+        half_life_s=params.half_life_days * DAY_S, weights=params.kind_weights)
+    nodes, rels, count, modularity = _detect(store, graph, projected, algorithm, "community")
+    seconds = time.monotonic() - started
+    store.write(q.SAVE_SUMMARY, kind="people", communities=count, modularity=modularity,
+                algorithm=algorithm, members=nodes, run=run_id, now=int(time.time()),
+                seconds=seconds)
+    return CommunityRun("people", algorithm, nodes, rels, count, modularity, seconds)
+
+
+def summary(store: QueryRunner, kind: Literal["topics", "people"]) -> dict[str, object] | None:
+    """The stored summary of the last run of a kind (None before the first run)."""
+    rows = store.read(q.SUMMARY, kind=kind)
+    return rows[0] if rows else None
+
+
+def topic_communities(store: QueryRunner, first: int = 20,
+                      topics: int = 10) -> list[TopicCommunity]:
+    """The stored topic communities, largest first, with up to ``topics`` topics each."""
+    return [TopicCommunity(r["id"], r["name"], r["size"], r["posts"], tuple(r["topics"]),
+                           r["modularity"])
+            for r in store.read(q.TOPIC_COMMUNITIES, first=first, topics=topics)]
+
+
+def people_communities(store: QueryRunner, policy: PublishPolicy, first: int = 20,
+                       members: int = 5) -> list[PeopleCommunity]:
+    """The stored people communities, largest first.
+
+    Sizes count everyone; the listed top members (by score) and the community's top topics
+    come only from people the publish policy lets us show.
+    """
+    rows = store.read(q.PEOPLE_COMMUNITIES, states=published_states(policy), first=first,
+                      members=members)
+    return [PeopleCommunity(r["id"], r["size"], tuple(r["top"]), tuple(r["topics"]))
+            for r in rows]
+
+
+@dataclass(frozen=True)
+class CommunityEvaluation:
+    """Communities found on a labelled graph, scored against its labels."""
+
+    algorithm: str
+    directed: bool
+    nodes: int
+    edges: int
+    labelled_nodes: int
+    label_classes: int
+    communities: int
+    nmi: float
+    ari: float
+    modularity: float
+    labels_modularity: float
+    seconds: float
+
+
+def _modularity(edges: dict[tuple[int, int], float], nodes: int, partition: list[int],
+                directed: bool) -> float:
+    import networkx as nx
+    from networkx.algorithms.community import modularity
+
+    g: nx.Graph = nx.DiGraph() if directed else nx.Graph()
+    g.add_nodes_from(range(nodes))
+    g.add_weighted_edges_from((a, b, w) for (a, b), w in edges.items())
+    groups: dict[int, set[int]] = {}
+    for node, community in enumerate(partition):
+        groups.setdefault(community, set()).add(node)
+    return float(modularity(g, list(groups.values()), weight="weight"))
+
+
+def evaluate_communities(store: QueryRunner, graph: LabelledGraph, *, directed: bool = False,
+                         algorithm: Algorithm = "louvain") -> CommunityEvaluation:
+    """Detect communities on a labelled graph with GDS and compare them to the labels.
+
+    The edge list is projected straight from parameters into a GDS in-memory graph (integer
+    node ids, no node or relationship is written to the database), run through Louvain or
+    Leiden and dropped. Undirected (default): ``a-b`` and ``b-a`` merge into one edge of
+    summed weight. ``directed`` keeps directions for Louvain and modularity (Leiden needs an
+    undirected graph and always symmetrises). Nodes without an edge are singleton communities.
+
+    Returns:
+        NMI and ARI (scikit-learn) of the found communities against the labels over the
+        labelled nodes, the found partition's modularity and, for reference, the labels'.
+    """
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    started = time.monotonic()
+    directed = directed and algorithm == "louvain"
+    merged: dict[tuple[int, int], float] = {}
+    for a, b, w in graph.edges:
+        key = (a, b) if directed else (min(a, b), max(a, b))
+        merged[key] = merged.get(key, 0.0) + w
+    name = f"evaluate-communities-{uuid.uuid4().hex}"
+    store.write_rows(q.PROJECT_EDGE_LIST, graph=name,
+                                 edges=[[a, b, w] for (a, b), w in merged.items()],
+                                 undirected=[] if directed else ["*"])
+    try:
+        rows = store.read(stream_query(algorithm), graph=name, seed=SEED)
+    finally:
+        store.write_rows(DROP_GRAPH, graph=name)
+    nodes = len(graph.names)
+    partition = list(range(nodes, 2 * nodes))  # singletons unless detected
+    for row in rows:
+        partition[row["node"]] = int(row["community"])
+    labelled = sorted(graph.labels)
+    truth = [graph.labels[n] for n in labelled]
+    found = [partition[n] for n in labelled]
+    codes = {label: i for i, label in enumerate(sorted(set(graph.labels.values())))}
+    label_partition = [codes[graph.labels[n]] if n in graph.labels else -1 - n
+                       for n in range(nodes)]
+    return CommunityEvaluation(
+        algorithm=algorithm, directed=directed, nodes=nodes, edges=len(merged),
+        labelled_nodes=len(labelled), label_classes=len(codes),
+        communities=len(set(partition)),
+        nmi=float(normalized_mutual_info_score(truth, found)),
+        ari=float(adjusted_rand_score(truth, found)),
+        modularity=_modularity(merged, nodes, partition, directed),
+        labels_modularity=_modularity(merged, nodes, label_partition, directed),
+        seconds=time.monotonic() - started,
+    )

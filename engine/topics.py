@@ -1,0 +1,324 @@
+"""Topic influence: "influential about what?".
+
+For every topic *t* the engine keeps only the engagements made on posts about *t* (an
+answer, comment, vote, ... whose post carries *t* among its tags, hashtags, subreddit or
+keyword topics), weights them exactly like the overall score (kind weights, half-life decay,
+window, ``log(1 + strength)`` per pair, see :class:`~influence.engine.model.ModelParams`) and
+runs weighted PageRank on that topic-filtered graph. One query reads every (engager,
+engaged, topic) pair with its weight; the per-topic PageRanks then run in scipy with GDS's
+exact formula (see :func:`pagerank`). One GDS projection with a relationship type per topic
+ran out of a 2 GB heap on 133 topics, and one projection per topic would scan the graph once
+per topic; the integration tests check the scipy result against GDS on a topic.
+
+The raw PageRank is mapped to 1-100 with the same log scale as the overall score, so a topic
+score of 40 means the same propagated support as an overall score of 40, only counted on one
+topic. People with no engagement received on a topic have no ``TOPIC_SCORE`` for it (score 1).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from influence.engine import topic_queries as q
+from influence.engine.model import ModelParams
+from influence.engine.reads import PublishPolicy, published_states
+from influence.errors import NotFoundError
+from influence.store import QueryRunner, Row
+
+DAY_S = 86_400
+WRITE_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class TopicRun:
+    """What one topic-score recompute did."""
+
+    run_id: str
+    asof: int
+    topics: int
+    topics_scored: int
+    scores_written: int
+    engagement_pairs: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    """One person's score on one topic; score and percentile are None when not published."""
+
+    topic: str
+    score: float | None
+    percentile: float | None
+
+
+@dataclass(frozen=True)
+class PersonTopics:
+    """A person's top topics as a reader may see them."""
+
+    id: str
+    consent: str
+    published: bool
+    topics: tuple[TopicScore, ...]
+
+
+@dataclass(frozen=True)
+class TopicLeader:
+    """One row of a topic leaderboard."""
+
+    id: str
+    consent: str
+    score: float
+    percentile: float
+
+
+@dataclass(frozen=True)
+class RelatedTopic:
+    """A topic that co-occurs with another on posts."""
+
+    topic: str
+    together: int
+    same_community: bool
+
+
+@dataclass(frozen=True)
+class TopicContribution:
+    """Score points one engager adds; ``person`` is None when the policy hides them."""
+
+    person: str | None
+    kinds: tuple[str, ...]
+    points: float
+
+
+@dataclass(frozen=True)
+class TopicExplanation:
+    """Why a person scores what they score on a topic.
+
+    ``base + sum(c.points for c in contributions) + other_points == score`` (to rounding).
+    """
+
+    person: str
+    topic: str
+    score: float
+    base: float
+    contributions: tuple[TopicContribution, ...]
+    other_points: float
+    engagers: int
+
+
+def scale(raw: float, base: float, reference: float) -> float:
+    """Map a raw PageRank (GDS, unnormalised) to 1-100, like the overall score."""
+    if raw <= base:
+        return 1.0
+    if raw >= base * reference:
+        return 100.0
+    return round(100.0 * (1.0 + 99.0 * math.log(raw / base) / math.log(reference))) / 100.0
+
+
+def percentiles(scores: list[float]) -> list[float]:
+    """Share of scores strictly below each score, in percent with one decimal."""
+    ordered = sorted(scores)
+    n = len(ordered)
+    return [round(1000.0 * bisect.bisect_left(ordered, s) / n) / 10.0 for s in scores]
+
+
+def pagerank(sources: list[int], targets: list[int], weights: list[float], nodes: int,
+             params: ModelParams) -> tuple[np.ndarray, int]:
+    """Weighted PageRank exactly as GDS computes it (unnormalised, dangling mass dropped).
+
+    ``raw_i = (1 - d) + d * sum_j raw_j * w_ji / W_j``, iterated from ``1 - d`` until no score
+    moves by more than ``params.tolerance`` or ``params.max_iterations`` is reached.
+
+    Returns:
+        The raw scores by node index, and the number of iterations run.
+    """
+    base = 1.0 - params.damping
+    w = np.asarray(weights, dtype=np.float64)
+    src = np.asarray(sources, dtype=np.int64)
+    out = np.bincount(src, weights=w, minlength=nodes)
+    norm = np.divide(w, out[src], out=np.zeros_like(w), where=out[src] > 0)
+    # row = target, column = source: raw_new = base + d * M @ raw
+    matrix = sparse.csr_matrix((norm, (np.asarray(targets, dtype=np.int64), src)),
+                               shape=(nodes, nodes))
+    raw = np.full(nodes, base)
+    iterations = 0
+    for iterations in range(1, params.max_iterations + 1):  # noqa: B007
+        new = base + params.damping * (matrix @ raw)
+        delta = float(np.max(np.abs(new - raw))) if nodes else 0.0
+        raw = new
+        if delta < params.tolerance:
+            break
+    return raw, iterations
+
+
+def compute_topic_scores(store: QueryRunner, params: ModelParams, asof: int | None = None,
+                         on_topic: Callable[[str], None] | None = None) -> TopicRun:
+    """Recompute every person's score on every topic and store them.
+
+    Stored as ``(:Person)-[:TOPIC_SCORE {score, percentile, raw, asof, run}]->(:Topic)``;
+    previous topic scores are replaced.
+
+    Args:
+        store: the database.
+        params: the model parameters (the same weights, decay and damping as the score).
+        asof: scoring date as epoch seconds; default now.
+        on_topic: called after each topic (for progress bars).
+
+    Returns:
+        A summary of the run.
+    """
+    started = time.monotonic()
+    asof = int(time.time()) if asof is None else asof
+    run_id = uuid.uuid4().hex
+    base = 1.0 - params.damping
+    known = {r["topic"] for r in store.read(q.TOPIC_TYPES)}
+    pairs = store.read(q.TOPIC_PAIRS, asof=asof, window_s=params.window_days * DAY_S,
+                       half_life_s=params.half_life_days * DAY_S, weights=params.kind_weights)
+    by_topic: dict[str, list[Row]] = defaultdict(list)
+    for row in pairs:
+        if row["topic"] in known:
+            by_topic[row["topic"]].append(row)
+    store.auto_commit(q.CLEAR_TOPIC_SCORES)
+    scored, written, batch = 0, 0, []
+    for topic in sorted(by_topic):
+        rows = by_topic[topic]
+        index: dict[str, int] = {}
+        src = [index.setdefault(r["source"], len(index)) for r in rows]
+        dst = [index.setdefault(r["target"], len(index)) for r in rows]
+        raw, _ = pagerank(src, dst, [r["weight"] for r in rows], len(index), params)
+        people = [(person, float(raw[i])) for person, i in index.items()
+                  if raw[i] > base * (1.0 + 1e-9)]
+        if people:
+            scored += 1
+            values = [scale(r, base, params.scale_reference) for _, r in people]
+            for (person, r), value, pct in zip(people, values, percentiles(values),
+                                               strict=True):
+                batch.append({"person": person, "topic": topic, "score": value,
+                              "percentile": pct, "raw": r})
+        if len(batch) >= WRITE_BATCH:
+            written += _flush(store, batch, asof, run_id)
+        if on_topic is not None:
+            on_topic(topic)
+    written += _flush(store, batch, asof, run_id)
+    store.write(q.MARK_TOPICS_SCORED, asof=asof, run=run_id)
+    return TopicRun(run_id, asof, len(known), scored, written, len(pairs),
+                    time.monotonic() - started)
+
+
+def _flush(store: QueryRunner, batch: list[Row], asof: int, run_id: str) -> int:
+    count = len(batch)
+    if batch:
+        store.write(q.WRITE_TOPIC_SCORES, rows=list(batch), asof=asof, run=run_id)
+        batch.clear()
+    return count
+
+
+def person_topics(store: QueryRunner, person_id: str, policy: PublishPolicy,
+                  first: int = 10) -> PersonTopics:
+    """A person's top topics by topic score.
+
+    Args:
+        store: the database.
+        person_id: e.g. ``stackexchange:123``.
+        policy: the publish policy; an unpublished person's topics are listed without scores.
+        first: how many topics.
+
+    Raises:
+        NotFoundError: no such person.
+    """
+    rows = store.read(q.PERSON_TOPICS, id=person_id, first=first)
+    if not rows:
+        raise NotFoundError(f"No person with id {person_id!r}.",
+                            hint="Ids look like 'stackexchange:123'.")
+    row = rows[0]
+    shown = row["consent"] in published_states(policy)
+    topics = tuple(
+        TopicScore(t["topic"], t["score"] if shown else None, t["percentile"] if shown else None)
+        for t in row["topics"] if t is not None
+    )
+    return PersonTopics(row["id"], row["consent"], shown, topics)
+
+
+def _require_topic(store: QueryRunner, topic: str) -> Row:
+    rows = store.read(q.TOPIC_EXISTS, topic=topic)
+    if not rows:
+        raise NotFoundError(f"No topic named {topic!r}.",
+                            hint="List topics with `influence topics list`.")
+    return rows[0]
+
+
+def topic_leaderboard(store: QueryRunner, topic: str, first: int,
+                      policy: PublishPolicy) -> list[TopicLeader]:
+    """The most influential people on one topic, among those the policy lets us show.
+
+    Raises:
+        NotFoundError: no such topic.
+    """
+    _require_topic(store, topic)
+    rows = store.read(q.TOPIC_SCORE_LEADERBOARD, topic=topic, first=first,
+                      states=published_states(policy))
+    return [TopicLeader(r["id"], r["consent"], r["score"], r["percentile"]) for r in rows]
+
+
+def list_topics(store: QueryRunner, first: int = 50) -> list[Row]:
+    """Topics by number of posts, with their topic community id (if computed)."""
+    return store.read(q.TOPIC_LIST, first=first)
+
+
+def related_topics(store: QueryRunner, topic: str, first: int = 10) -> list[RelatedTopic]:
+    """Topics that most often share posts with ``topic``.
+
+    Raises:
+        NotFoundError: no such topic.
+    """
+    _require_topic(store, topic)
+    return [RelatedTopic(r["topic"], r["together"], bool(r["same_community"]))
+            for r in store.read(q.RELATED_TOPICS, topic=topic, first=first)]
+
+
+def explain_topic(store: QueryRunner, person_id: str, topic: str, params: ModelParams,
+                  policy: PublishPolicy, *, top: int = 10) -> TopicExplanation:
+    """Split a person's topic score into the points each engager adds.
+
+    PageRank at its fixed point gives ``raw = base + sum_j damping * raw_j * w_j / W_j`` over
+    the engagers *j* (``w_j`` the pair weight, ``W_j`` all of *j*'s weight on the topic). The
+    score's points above 1 are shared out in proportion to those terms.
+
+    Raises:
+        NotFoundError: no such person or topic, or the person has no score on it (score 1),
+            or the policy hides the person's scores.
+    """
+    _require_topic(store, topic)
+    shown = person_topics(store, person_id, policy, first=0)
+    if not shown.published:
+        raise NotFoundError(f"The scores of {person_id!r} are not published.",
+                            hint="Under the current publish policy this person is not shown.")
+    rows = store.read(q.TOPIC_CONTRIBUTIONS, id=person_id, topic=topic,
+                      window_s=params.window_days * DAY_S,
+                      half_life_s=params.half_life_days * DAY_S, weights=params.kind_weights)
+    if not rows:
+        raise NotFoundError(f"{person_id!r} has received no engagement on {topic!r} (score 1).",
+                            hint="See `influence topics person` for the person's topics.")
+    base = 1.0 - params.damping
+    score = float(rows[0]["score"])
+    terms = []
+    for r in rows:
+        raw_j = r["engager_raw"] if r["engager_raw"] is not None else base
+        term = params.damping * raw_j * r["weight"] / r["out_weight"] if r["out_weight"] else 0.0
+        visible = r["consent"] in published_states(policy)
+        terms.append((term, r["engager"] if visible else None, tuple(sorted(r["kinds"]))))
+    total = sum(t[0] for t in terms) or 1.0
+    terms.sort(key=lambda t: (-t[0], t[1] or ""))
+    points = [(score - 1.0) * t[0] / total for t in terms]
+    contributions = tuple(TopicContribution(t[1], t[2], round(p, 3))
+                          for t, p in zip(terms[:top], points[:top], strict=True))
+    return TopicExplanation(person_id, topic, score, 1.0, contributions,
+                            round(sum(points[top:]), 3), len(terms))
