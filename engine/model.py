@@ -1,4 +1,8 @@
-"""Parameters of the influence model, with documented defaults (see docs/MODEL.md)."""
+"""Parameters of the influence model, with documented defaults (see docs/MODEL.md).
+
+Every default here appears in the "Parameters" table of docs/MODEL.md; a unit test
+(tests/unit/test_model_card.py) parses that table and compares it with these values.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +34,25 @@ class ModelParams(BaseModel):
     damping: float = Field(default=0.85, gt=0, lt=1)
     max_iterations: int = Field(default=40, ge=1, le=1000)
     tolerance: float = Field(default=1e-7, gt=0)
+    attention_budget: float = Field(
+        default=4.0, gt=0,
+        description="Most credit one engager can hand out in total (sum of its edge weights).",
+    )
+    propagation_blend: float = Field(
+        default=0.3, ge=0, le=1,
+        description="Share of an edge's credit that scales with the engager's PageRank standing.",
+    )
+    trust_floor: float = Field(default=0.1, ge=0, le=1)
+    trust_age_days: float = Field(default=30.0, gt=0)
+    trust_received: float = Field(default=3.0, gt=0)
+    pod_tolerance: float = Field(default=2.0, ge=0)
     scale_reference: float = Field(
         default=200.0, gt=1,
-        description="Raw propagated score (in units of the teleport mass) that maps to 100.",
+        description="Topic scores: raw topic PageRank (in teleport units) that maps to 100.",
     )
+    score_midpoint: float = Field(
+        default=25.0, gt=0,
+        description="Raw credit that maps to the middle of the 1-100 scale (50.5).",
+    )
+    confidence_engagers: float = Field(default=5.0, gt=0)
+    confidence_interactions: float = Field(default=20.0, gt=0)
