@@ -19,7 +19,10 @@ import typer
 from rich.console import Console
 
 from influence import commands_edgelists, commands_load, localdb
+from influence.commands_api import app as api_app
 from influence.commands_evaluate import evaluate_influence
+from influence.commands_topics import app as topics_app
+from influence.commands_topics import evaluate_communities
 from influence.errors import InfluenceError, InvalidInputError, StoreUnavailableError, code_for
 from influence.loaders.base import Item
 from influence.settings import Settings, get_settings
@@ -42,6 +45,9 @@ load_app.command("events")(commands_load.events)
 for _fmt in ("snap", "higgs", "konect", "bitcoin"):  # timestamped edge lists
     load_app.command(_fmt)(getattr(commands_edgelists, f"load_{_fmt}"))
 evaluate_app.command("influence")(evaluate_influence)
+app.add_typer(topics_app, name="topics")
+app.add_typer(api_app, name="api")
+evaluate_app.command("communities")(evaluate_communities)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SE_DUMP = REPO_ROOT.parent / "shared" / "data" / "stackexchange-beer"
