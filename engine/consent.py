@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 from collections.abc import Iterable, Sequence
@@ -266,21 +267,41 @@ class Erasure:
     already_erased: bool = False
 
 
+def _java_pattern(values: Sequence[str]) -> str:
+    """A Cypher (Java) regex: a string naming one of ``values`` as a whole word."""
+    words = "|".join(r"\Q" + v.replace(r"\E", r"\E\\E\Q") + r"\E"
+                     for v in sorted(values, key=len, reverse=True))
+    return rf"(?s).*(?<![\w:])({words})(?!\w).*"
+
+
+def _python_pattern(values: Sequence[str]) -> re.Pattern[str]:
+    words = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+    return re.compile(rf"(?<![\w:])({words})(?!\w)")
+
+
 def find_traces(runner: QueryRunner, values: Sequence[str]) -> list[Trace]:
-    """Every node or relationship property (or list element) equal to one of ``values``."""
+    """Every node or relationship property (or list element) that names one of ``values``:
+    equal to it, or containing it as a whole word (``a:7@2016`` names ``a:7``, ``a:70`` not).
+
+    Tombstones and audit events are not searched (they hold hashes only).
+    """
+    if not values:
+        return []
     traces = []
+    pattern = _java_pattern(values)
     kinds: tuple[tuple[Literal["node", "relationship"], Any], ...] = (
         ("node", q.NODE_TRACES), ("relationship", q.RELATIONSHIP_TRACES))
     for kind, query in kinds:
-        for row in runner.read(query, values=list(values)):
+        for row in runner.read(query, values=list(values), pattern=pattern):
             traces += [Trace(kind, row["element"], tuple(row["labels"]), key, value)
                        for key, value in row["hits"]]
     return traces
 
 
-def _scrubbed(value: Any, erased: set[str]) -> Any:
+def _scrubbed(value: Any, erased: set[str], pattern: re.Pattern[str]) -> Any:
     if isinstance(value, list):
-        return [v for v in value if v not in erased]
+        return [v for v in value
+                if v not in erased and not (isinstance(v, str) and pattern.search(v))]
     return None
 
 
@@ -332,6 +353,7 @@ def erase(runner: QueryRunner, person_id: str, actor: str, *, reason: str = "era
     for chunk in _chunks(posts):
         runner.write(q.UNLINK_ERASED_POSTS, posts=chunk)
     runner.write(q.DELETE_SATELLITES, id=person_id)
+    runner.auto_commit(q.DELETE_DERIVED, id=person_id)
     for chunk in _chunks(posts):
         runner.write(q.DELETE_POSTS, keys=chunk)
     account_keys = [a["key"] for a in accounts]
@@ -339,11 +361,11 @@ def erase(runner: QueryRunner, person_id: str, actor: str, *, reason: str = "era
         runner.write(q.DELETE_ACCOUNTS, keys=chunk)
     runner.write(q.DELETE_PERSON, id=person_id)
     erased = {person_id, *account_keys, *posts}
-    scrubbed = 0
+    scrubbed, words = 0, _python_pattern(sorted(erased))
     for trace in find_traces(runner, sorted(erased)):
         query = q.SCRUB_NODE if trace.kind == "node" else q.SCRUB_RELATIONSHIP
-        runner.write(query, element=trace.element, props={trace.key: _scrubbed(trace.value,
-                                                                                erased)})
+        runner.write(query, element=trace.element, props={trace.key: _scrubbed(trace.value, erased,
+                                                                                words)})
         scrubbed += 1
     residual = tuple(find_traces(runner, sorted(erased))) if scrubbed else ()
     _audit(runner, actor, "erase", person_hash,

@@ -99,6 +99,15 @@ DELETE_SATELLITES = Query(
     """,
 )
 
+DELETE_DERIVED = Query(
+    "delete_erasure_derived",
+    """
+    MATCH (n) WHERE (n.person_id = $id OR n.person = $id)
+      AND NOT (n:Person OR n:Account OR n:Post OR n:Topic OR n:AuditEvent OR n:Tombstone)
+    CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
+    """,
+)
+
 DELETE_POSTS = Query(
     "delete_erased_posts",
     "UNWIND $keys AS key MATCH (post:Post {key: key}) DETACH DELETE post",
@@ -116,8 +125,12 @@ NODE_TRACES = Query(
     """
     MATCH (n) WHERE NOT n:Tombstone AND NOT n:AuditEvent
     WITH n, [k IN keys(n) WHERE CASE
-              WHEN valueType(n[k]) STARTS WITH 'LIST' THEN any(x IN n[k] WHERE x IN $values)
-              ELSE n[k] IN $values END] AS hits
+              WHEN valueType(n[k]) STARTS WITH 'LIST'
+                THEN any(x IN n[k] WHERE x IN $values
+                         OR (valueType(x) STARTS WITH 'STRING' AND x =~ $pattern))
+              WHEN valueType(n[k]) STARTS WITH 'STRING'
+                THEN n[k] IN $values OR n[k] =~ $pattern
+              ELSE false END] AS hits
     WHERE size(hits) > 0
     RETURN elementId(n) AS element, labels(n) AS labels, [k IN hits | [k, n[k]]] AS hits
     """,
@@ -128,8 +141,12 @@ RELATIONSHIP_TRACES = Query(
     """
     MATCH ()-[r]->()
     WITH r, [k IN keys(r) WHERE CASE
-              WHEN valueType(r[k]) STARTS WITH 'LIST' THEN any(x IN r[k] WHERE x IN $values)
-              ELSE r[k] IN $values END] AS hits
+              WHEN valueType(r[k]) STARTS WITH 'LIST'
+                THEN any(x IN r[k] WHERE x IN $values
+                         OR (valueType(x) STARTS WITH 'STRING' AND x =~ $pattern))
+              WHEN valueType(r[k]) STARTS WITH 'STRING'
+                THEN r[k] IN $values OR r[k] =~ $pattern
+              ELSE false END] AS hits
     WHERE size(hits) > 0
     RETURN elementId(r) AS element, [type(r)] AS labels, [k IN hits | [k, r[k]]] AS hits
     """,
