@@ -1,4 +1,4 @@
-"""Cypher of the read paths (people, leaderboards, neighbours) used by the API."""
+"""Cypher of the read paths (people, leaderboards, explanations, history) used by the API."""
 
 from influence.store import Query
 
@@ -8,7 +8,8 @@ PERSON = Query(
     MATCH (p:Person {id: $id})
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
     RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
-           collect(a {.network, .id}) AS accounts
+           p.confidence AS confidence, p.score_networks AS score_networks,
+           p.network_scores AS network_scores, collect(a {.network, .id}) AS accounts
     """,
 )
 
@@ -19,7 +20,9 @@ LEADERBOARD = Query(
     WITH p ORDER BY p.score DESC, p.id ASC LIMIT $first
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
     WITH p, collect(a {.network, .id}) AS accounts
-    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile, accounts
+    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
+           p.confidence AS confidence, p.score_networks AS score_networks,
+           p.network_scores AS network_scores, accounts
     ORDER BY score DESC, id ASC
     """,
 )
@@ -33,7 +36,50 @@ TOPIC_LEADERBOARD = Query(
     WITH DISTINCT p ORDER BY p.score DESC, p.id ASC LIMIT $first
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
     WITH p, collect(a {.network, .id}) AS accounts
-    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile, accounts
+    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
+           p.confidence AS confidence, p.score_networks AS score_networks,
+           p.network_scores AS network_scores, accounts
     ORDER BY score DESC, id ASC
+    """,
+)
+
+EXPLAIN_PERSON = Query(
+    "explain_person",
+    """
+    MATCH (p:Person {id: $id})
+    OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
+    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
+           p.confidence AS confidence, p.raw AS raw, p.engagers AS engagers,
+           p.interactions AS interactions, p.last_engaged AS last_engaged,
+           p.score_asof AS asof, collect(DISTINCT a.network) AS networks
+    """,
+)
+
+EXPLAIN_EDGES = Query(
+    "explain_edges",
+    """
+    MATCH (u:Person)-[r:INFLUENCES]->(:Person {id: $id})
+    RETURN u.id AS engager, u.consent AS consent, coalesce(r.credit, 0.0) AS credit,
+           r.networks AS networks, r.kinds AS kinds, r.parts AS parts, r.strength AS strength,
+           r.n AS interactions, r.pod AS pod, u.trust AS trust
+    ORDER BY credit DESC, engager ASC
+    """,
+)
+
+SCORE_HISTORY = Query(
+    "score_history",
+    """
+    MATCH (s:ScoreSnapshot {person_id: $id}) WHERE s.asof >= $since AND s.asof <= $until
+    RETURN s.asof AS asof, s.score AS score, s.percentile AS percentile,
+           s.confidence AS confidence
+    ORDER BY asof
+    """,
+)
+
+PREVIOUS_SNAPSHOT = Query(
+    "previous_snapshot",
+    """
+    MATCH (s:ScoreSnapshot {person_id: $id}) WHERE s.asof < $before
+    RETURN s.score AS score ORDER BY s.asof DESC LIMIT 1
     """,
 )

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from influence.engine import read_queries as q
-from influence.errors import NotFoundError
-from influence.store import QueryRunner
+from influence.errors import ConsentDeniedError, NotFoundError
+from influence.store import QueryRunner, Row
 
 PublishPolicy = Literal["opted_in", "not_opted_out"]
 
@@ -24,14 +24,51 @@ class Account:
 
 
 @dataclass(frozen=True)
+class NetworkScore:
+    """A per-network sub-score: the 1-100 score the credit from one network alone would give."""
+
+    network: str
+    score: float
+
+
+@dataclass(frozen=True)
 class PersonView:
-    """A person as a reader may see them: score fields are None when not published."""
+    """A person as a reader may see them: score fields are None (or empty) when not published."""
 
     id: str
     consent: str
     accounts: tuple[Account, ...]
     score: float | None
     percentile: float | None
+    confidence: float | None = None
+    network_scores: tuple[NetworkScore, ...] = ()
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One dated snapshot of a person's score; ``change`` is the score minus the previous one."""
+
+    asof: int
+    score: float
+    percentile: float | None
+    confidence: float | None
+    change: float | None
+
+
+def _network_scores(row: Row) -> tuple[NetworkScore, ...]:
+    names, values = row.get("score_networks") or [], row.get("network_scores") or []
+    return tuple(NetworkScore(n, v) for n, v in zip(names, values, strict=False))
+
+
+def _view(row: Row, shown: bool) -> PersonView:
+    return PersonView(
+        id=row["id"], consent=row["consent"],
+        accounts=tuple(Account(a["network"], a["id"]) for a in row["accounts"]),
+        score=row["score"] if shown else None,
+        percentile=row["percentile"] if shown else None,
+        confidence=row.get("confidence") if shown else None,
+        network_scores=_network_scores(row) if shown else (),
+    )
 
 
 def get_person(store: QueryRunner, person_id: str, policy: PublishPolicy) -> PersonView:
@@ -41,13 +78,7 @@ def get_person(store: QueryRunner, person_id: str, policy: PublishPolicy) -> Per
         raise NotFoundError(f"No person with id {person_id!r}.",
                             hint="Ids look like 'stackexchange:123'; search with people(search:).")
     row = rows[0]
-    shown = row["consent"] in published_states(policy)
-    return PersonView(
-        id=row["id"], consent=row["consent"],
-        accounts=tuple(Account(a["network"], a["id"]) for a in row["accounts"]),
-        score=row["score"] if shown else None,
-        percentile=row["percentile"] if shown else None,
-    )
+    return _view(row, row["consent"] in published_states(policy))
 
 
 def leaderboard(store: QueryRunner, first: int, policy: PublishPolicy,
@@ -55,9 +86,42 @@ def leaderboard(store: QueryRunner, first: int, policy: PublishPolicy,
     """The top people by score (optionally among those active on a topic)."""
     query = q.LEADERBOARD if topic is None else q.TOPIC_LEADERBOARD
     rows = store.read(query, first=first, states=published_states(policy), topic=topic)
-    return [
-        PersonView(id=r["id"], consent=r["consent"],
-                   accounts=tuple(Account(a["network"], a["id"]) for a in r["accounts"]),
-                   score=r["score"], percentile=r["percentile"])
-        for r in rows
-    ]
+    return [_view(r, True) for r in rows]
+
+
+def score_history(store: QueryRunner, person_id: str, since: int, until: int,
+                  policy: PublishPolicy = "opted_in") -> list[HistoryPoint]:
+    """A person's dated score snapshots between two dates, oldest first, with each change.
+
+    Every recompute writes one snapshot per person for its scoring date (recomputing a date
+    replaces it), so with daily recomputes ``change`` is the day-over-day change.
+
+    Args:
+        store: the database.
+        person_id: e.g. ``stackexchange:123``.
+        since: first scoring date to include, epoch seconds.
+        until: last scoring date to include, epoch seconds.
+        policy: the publish policy; history is shown only for published people.
+
+    Returns:
+        The snapshots; the first one's ``change`` is against the snapshot before ``since``
+        (None when there is none).
+
+    Raises:
+        NotFoundError: no such person.
+        ConsentDeniedError: the person's scores are not published under ``policy``.
+    """
+    person = get_person(store, person_id, policy)
+    if person.consent not in published_states(policy):
+        raise ConsentDeniedError(f"The score history of {person_id!r} is not published.",
+                                 hint="Only people whose consent the publish policy allows.")
+    rows = store.read(q.SCORE_HISTORY, id=person_id, since=since, until=until)
+    before = store.read(q.PREVIOUS_SNAPSHOT, id=person_id, before=since) if rows else []
+    previous: float | None = before[0]["score"] if before else None
+    points = []
+    for row in rows:
+        change = None if previous is None else round(row["score"] - previous, 2)
+        points.append(HistoryPoint(row["asof"], row["score"], row["percentile"],
+                                   row["confidence"], change))
+        previous = row["score"]
+    return points

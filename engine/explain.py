@@ -1,0 +1,196 @@
+"""Explanations: contributions that sum to a person's score, and what limits it (docs/MODEL.md).
+
+Attribution: a person's raw credit is the sum of the credit of their incoming influence edges
+(one per engager), so each edge gets the share ``credit / raw`` of the score. Within an edge,
+the share is split over its (network, kind) parts in proportion to their decayed strength
+(credit is linear in nothing else inside the edge). Summing edge and part shares by engager,
+by network and by kind gives three breakdowns that each add up to the score exactly (before
+display rounding). Engagers the publish policy hides are pooled into one anonymous entry.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from influence.engine import read_queries as q
+from influence.engine.model import ModelParams
+from influence.engine.reads import PublishPolicy, published_states
+from influence.errors import ConsentDeniedError, NotFoundError
+from influence.store import QueryRunner, Row
+
+DAY_S = 86_400
+NO_ENGAGEMENT = "(no engagement in the window: the scale's floor)"
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """Part of the score carried by one network or one interaction kind."""
+
+    name: str
+    contribution: float
+    share: float
+
+
+@dataclass(frozen=True)
+class PersonContribution:
+    """Part of the score carried by one engager (or a pooled group of them).
+
+    ``person_id`` is None for the pooled entries: engagers hidden by the consent policy
+    (``anonymous``) and engagers beyond the top list (``others``); ``people`` counts them.
+    """
+
+    person_id: str | None
+    contribution: float
+    share: float
+    interactions: int
+    people: int = 1
+    anonymous: bool = False
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a person has their score; every breakdown sums to ``score`` (within rounding)."""
+
+    person_id: str
+    score: float
+    percentile: float | None
+    confidence: float | None
+    asof: int | None
+    engagers: int
+    interactions: int
+    by_network: tuple[Contribution, ...]
+    by_kind: tuple[Contribution, ...]
+    top_people: tuple[PersonContribution, ...]
+    hints: tuple[str, ...]
+
+
+def explain(store: QueryRunner, person_id: str, policy: PublishPolicy, *, first: int = 10,
+            params: ModelParams | None = None) -> Explanation:
+    """Explain a person's score from the latest recompute.
+
+    Args:
+        store: the database.
+        person_id: e.g. ``stackexchange:123``.
+        policy: the publish policy; the person must be published under it, and engagers who
+            are not are pooled into one anonymous contribution.
+        first: how many engagers to name in ``top_people`` (the rest are pooled as "others").
+        params: the model parameters the score was computed with (for the hints' thresholds).
+
+    Returns:
+        The explanation.
+
+    Raises:
+        NotFoundError: no such person, or no score computed yet.
+        ConsentDeniedError: the person's score is not published under ``policy``.
+    """
+    params = params or ModelParams()
+    rows = store.read(q.EXPLAIN_PERSON, id=person_id)
+    if not rows:
+        raise NotFoundError(f"No person with id {person_id!r}.",
+                            hint="Ids look like 'stackexchange:123'; search with people(search:).")
+    person = rows[0]
+    states = published_states(policy)
+    if person["consent"] not in states:
+        raise ConsentDeniedError(f"The score of {person_id!r} is not published.",
+                                 hint="Only people whose consent the publish policy allows.")
+    if person["score"] is None:
+        raise NotFoundError(f"{person_id!r} has no score yet.", hint="Run `influence score`.")
+    edges = store.read(q.EXPLAIN_EDGES, id=person_id)
+    score: float = person["score"]
+    raw = sum(e["credit"] for e in edges)
+    if raw <= 0:
+        floor: tuple[Contribution, ...] = (Contribution(NO_ENGAGEMENT, score, 1.0),)
+        by_network, by_kind = floor, floor
+        people: tuple[PersonContribution, ...] = ()
+    else:
+        by_network, by_kind = _breakdowns(edges, score, raw)
+        people = _people(edges, score, raw, states, first)
+    return Explanation(
+        person_id=person["id"], score=score, percentile=person["percentile"],
+        confidence=person["confidence"], asof=person["asof"],
+        engagers=person["engagers"] or 0, interactions=person["interactions"] or 0,
+        by_network=by_network, by_kind=by_kind, top_people=people,
+        hints=tuple(_hints(person, edges, people, by_network, raw=raw, params=params)),
+    )
+
+
+def _breakdowns(edges: list[Row], score: float, raw: float
+                ) -> tuple[tuple[Contribution, ...], tuple[Contribution, ...]]:
+    networks: dict[str, float] = defaultdict(float)
+    kinds: dict[str, float] = defaultdict(float)
+    for edge in edges:
+        if edge["credit"] <= 0 or not edge["strength"]:
+            continue
+        for network, kind, part in zip(edge["networks"], edge["kinds"], edge["parts"],
+                                       strict=True):
+            value = score * edge["credit"] / raw * part / edge["strength"]
+            networks[network] += value
+            kinds[kind] += value
+    return _ranked(networks, score), _ranked(kinds, score)
+
+
+def _ranked(values: dict[str, float], score: float) -> tuple[Contribution, ...]:
+    ordered = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
+    return tuple(Contribution(k, round(v, 4), round(v / score, 4)) for k, v in ordered)
+
+
+def _people(edges: list[Row], score: float, raw: float, states: list[str],
+            first: int) -> tuple[PersonContribution, ...]:
+    named: list[PersonContribution] = []
+    hidden = [0.0, 0, 0]  # contribution, interactions, people
+    others = [0.0, 0, 0]
+    for edge in edges:  # credit descending
+        value = score * edge["credit"] / raw
+        pool = None
+        if edge["consent"] not in states:
+            pool = hidden
+        elif len(named) >= first:
+            pool = others
+        if pool is None:
+            named.append(PersonContribution(edge["engager"], round(value, 4),
+                                            round(value / score, 4), edge["interactions"]))
+        else:
+            pool[0] += value
+            pool[1] += edge["interactions"]
+            pool[2] += 1
+    pooled = [PersonContribution(None, round(v, 4), round(v / score, 4), int(n), int(c), anon)
+              for (v, n, c), anon in ((hidden, True), (others, False)) if c]
+    return tuple(named + pooled)
+
+
+def _hints(person: Row, edges: list[Row], people: tuple[PersonContribution, ...],
+           by_network: tuple[Contribution, ...], *, raw: float, params: ModelParams
+           ) -> list[str]:
+    hints: list[str] = []
+    engagers = person["engagers"] or 0
+    if raw <= 0:
+        return ["Nobody engaged with this person inside the scoring window, so the score is "
+                "the scale's floor (1)."]
+    if engagers < params.confidence_engagers:
+        hints.append(f"Few distinct engagers ({engagers}): engagement from more different "
+                     "people raises the score most; repeats from the same person count less "
+                     "and less.")
+    top = max((p for p in people if p.person_id is not None), key=lambda p: p.share,
+              default=None)
+    if top is not None and top.share >= 0.5 and engagers > 1:
+        hints.append(f"One engager carries {100 * top.share:.0f}% of the score.")
+    if len(person["networks"]) > 1 and by_network and by_network[0].share >= 0.8:
+        hints.append(f"{100 * by_network[0].share:.0f}% of the score comes from "
+                     f"{by_network[0].name}; the other linked networks add little.")
+    if (person["confidence"] or 0.0) < 0.5:
+        hints.append(f"Low confidence ({person['confidence']:.2f}): little data supports this "
+                     "score, so it can move a lot with new engagement.")
+    last, asof = person["last_engaged"], person["asof"]
+    if last is not None and asof is not None and asof - last > params.half_life_days * DAY_S:
+        days = (asof - last) // DAY_S
+        hints.append(f"No new engagement for {days} days: older engagement fades with a "
+                     f"{params.half_life_days:g}-day half-life.")
+    new_engagers = sum(1 for e in edges if (e["trust"] or 0.0) < 0.5)
+    if new_engagers and new_engagers >= 0.3 * len(edges):
+        hints.append(f"{new_engagers} engagers are new or unengaged accounts (low trust); "
+                     "their engagement is discounted.")
+    if any((e["pod"] or 1.0) < 1.0 for e in edges):
+        hints.append("Some engagement is reciprocal inside a tight group (a possible "
+                     "engagement pod) and is discounted.")
+    return hints
