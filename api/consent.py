@@ -113,8 +113,8 @@ class ConsentMutation:
                       person_token: PersonToken = None) -> JSON:
         actor = _actor(info, str(person_id), person_token)
         settings = info.context.settings
-        return consent.export_person(info.context.store, str(person_id), actor,
-                                     policy=settings.publish_policy, settings=settings)
+        return JSON(consent.export_person(info.context.store, str(person_id), actor,
+                                          policy=settings.publish_policy, settings=settings))
 
 
 @strawberry.type
@@ -132,4 +132,4 @@ class ConsentQuery:
                                    person_id=None if person_id is None else str(person_id),
                                    action=action, first=first, settings=info.context.settings)
         return [AuditEvent(id=strawberry.ID(e.id), at=e.at, actor=e.actor, action=e.action,
-                           subject=e.subject, detail=e.detail) for e in events]
+                           subject=e.subject, detail=JSON(e.detail)) for e in events]

@@ -20,6 +20,7 @@ from rich.console import Console
 
 from influence import commands_edgelists, commands_load, localdb
 from influence.commands_api import app as api_app
+from influence.commands_consent import app as consent_app
 from influence.commands_evaluate import evaluate_influence
 from influence.commands_topics import app as topics_app
 from influence.commands_topics import evaluate_communities
@@ -47,6 +48,7 @@ for _fmt in ("snap", "higgs", "konect", "bitcoin"):  # timestamped edge lists
 evaluate_app.command("influence")(evaluate_influence)
 app.add_typer(topics_app, name="topics")
 app.add_typer(api_app, name="api")
+app.add_typer(consent_app, name="consent")
 evaluate_app.command("communities")(evaluate_communities)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
