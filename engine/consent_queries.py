@@ -53,7 +53,16 @@ CLEAR_OBJECTED_SCORES = Query(
     "clear_objected_scores",
     """
     MATCH (p:Person {profiling_objection: true})
-    SET p.score = null, p.percentile = null, p.pagerank = null, p.scored_at = null
+    SET p.score = null, p.percentile = null, p.pagerank = null, p.trust = null, p.raw = null,
+        p.score_networks = null, p.network_scores = null, p.engagers = null,
+        p.interactions = null, p.last_engaged = null, p.confidence = null,
+        p.scored_at = null, p.score_asof = null
+    WITH p
+    OPTIONAL MATCH (p)-[t:TOPIC_SCORE]->()
+    DELETE t
+    WITH DISTINCT p
+    OPTIONAL MATCH (s:ScoreSnapshot {person_id: p.id})
+    DETACH DELETE s
     """,
 )
 

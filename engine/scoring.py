@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from influence.engine import queries as q
+from influence.engine.consent import clear_objected_scores
 from influence.engine.model import ModelParams
 from influence.store import QueryRunner
 
@@ -75,6 +76,7 @@ def compute_scores(store: QueryRunner, params: ModelParams, asof: int | None = N
     store.auto_commit(q.SCORE_PEOPLE, midpoint=params.score_midpoint, run=run_id, asof=asof,
                       conf_engagers=params.confidence_engagers,
                       conf_interactions=params.confidence_interactions)
+    clear_objected_scores(store)  # objection to profiling: no score (docs/PRIVACY.md)
     store.write(q.PERCENTILES)
     store.auto_commit(q.WRITE_SNAPSHOTS, asof=asof, run=run_id)
     return ScoreRun(run_id, asof, nodes, pairs, iterations, converged,
