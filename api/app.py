@@ -1,30 +1,71 @@
-"""The FastAPI application: GraphQL at /graphql plus liveness and readiness probes."""
+"""The FastAPI application: GraphQL at /graphql, probes, and Prometheus metrics.
+
+Layers, outside in: :class:`~influence.api.observability.GraphQLGate` (API key or operator
+token, per-key rate limit, metrics, JSON log line), then strawberry with the abuse limits
+(tokens, depth, aliases, cost), error codes and masking.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import strawberry
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 from strawberry.fastapi import GraphQLRouter
+from strawberry.tools import merge_types
 
-from influence.api.context import Context
+from influence.api.context import Context, TimedRunner
 from influence.api.errors import DomainErrorCodes, mask_unexpected
-from influence.api.graphql import Query
+from influence.api.graphql import OperatorMutation, Query
+from influence.api.limits import Caller, cost_rule
+from influence.api.observability import GraphQLGate, Metrics, configure_logging
 from influence.api.ui import mount_ui
 from influence.settings import Settings, get_settings
 from influence.store import Store
 
 
-def build_schema() -> strawberry.Schema:
-    """The schema with the error extensions (MaskErrors runs last, on what is left)."""
-    return strawberry.Schema(query=Query, extensions=[DomainErrorCodes, mask_unexpected])
+def _root_types() -> tuple[type, type]:
+    """Query and Mutation: the API's own merged with the consent API's."""
+    from influence.api.consent import ConsentMutation, ConsentQuery
+
+    return (merge_types("Query", (Query, ConsentQuery)),
+            merge_types("Mutation", (OperatorMutation, ConsentMutation)))
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema with its limits and error handling (settings give the limits; default ones
+    for the exported SDL, which does not depend on them)."""
+    settings = settings or Settings()
+    rule = cost_rule(settings.max_query_cost)
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        mask_unexpected,
+        DomainErrorCodes,
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+        lambda: AddValidationRules([rule]),
+    ]
+    if settings.environment == "production":
+        extensions.append(DisableIntrospection)
+    query, mutation = _root_types()
+    return strawberry.Schema(query=query, mutation=mutation, extensions=extensions)
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """Build the application; the store is opened at start-up unless one is given."""
     settings = settings or get_settings()
+    configure_logging()
+    metrics = Metrics()
     state: dict[str, Store] = {}
 
     @asynccontextmanager
@@ -36,14 +77,22 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             if store is None:
                 state["store"].close()
 
-    async def context() -> Context:
-        return Context(store=state["store"], settings=settings)
+    async def context(request: Request) -> Context:
+        caller: Caller = request.scope["state"]["caller"]
+        runner = TimedRunner(state["store"], metrics.observe_db)
+        request.scope["state"]["graphql_log"] = {}
+        ctx = Context(store=runner, settings=settings, token=caller.key,
+                      operator=caller.operator)
+        request.scope["state"]["runner"] = runner
+        return ctx
 
     dev = settings.environment == "development"
     router: GraphQLRouter[Context, None] = GraphQLRouter(
-        build_schema(), context_getter=context, graphql_ide="graphiql" if dev else None,
+        build_schema(settings), context_getter=context, graphql_ide="graphiql" if dev else None,
+        allow_queries_via_get=True,
     )
-    app = FastAPI(title="Influence engine", lifespan=lifespan)
+    app = FastAPI(title="Influence engine", lifespan=lifespan,
+                  docs_url="/docs" if dev else None, redoc_url=None, openapi_url=None)
     app.include_router(router, prefix="/graphql")
     mount_ui(app, settings)
 
@@ -58,4 +107,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         response.status_code = 503
         return {"status": "database unavailable"}
 
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(GraphQLGate, settings=settings, metrics=metrics)
     return app

@@ -1,13 +1,33 @@
-"""Maps engine errors to GraphQL ``extensions.code`` (via influence.errors) and masks the rest."""
+"""Every GraphQL error gets a stable ``extensions.code``; unexpected errors are masked.
+
+Domain errors (:class:`~influence.errors.InfluenceError`) get their code from the one mapping
+``influence.errors.ERROR_CODES``. The depth, alias and token limiters of strawberry report
+plain GraphQL errors: they are recognised here and surface as LimitExceededError's code with
+``extensions.limit`` naming the limit. Other syntax and validation errors get
+GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED. Anything else is masked as INTERNAL.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
-from influence.errors import InfluenceError, code_for
+from influence.errors import InfluenceError, LimitExceededError, code_for
+
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+MASKED_MESSAGE = "Unexpected error; it has been logged."
+_LIMIT_MESSAGES = (
+    ("exceeds maximum operation depth", "depth"),
+    ("aliases found. Allowed:", "aliases"),
+    ("Document contains more than", "tokens"),
+)
+LIMIT_CODE = code_for(LimitExceededError("")).graphql_code
+INTERNAL_CODE = code_for(InfluenceError("")).graphql_code
+log = logging.getLogger("influence.api")
 
 
 def _domain(error: GraphQLError) -> InfluenceError | None:
@@ -15,20 +35,47 @@ def _domain(error: GraphQLError) -> InfluenceError | None:
     return original if isinstance(original, InfluenceError) else None
 
 
+def classify(error: GraphQLError) -> dict[str, object]:
+    """The extensions an error should carry."""
+    domain = _domain(error)
+    if domain is not None:
+        extensions: dict[str, object] = {**(error.extensions or {}),
+                                         "code": code_for(domain).graphql_code}
+        if domain.hint:
+            extensions["hint"] = domain.hint
+        return extensions
+    for fragment, limit in _LIMIT_MESSAGES:
+        if fragment in error.message:
+            return {"code": LIMIT_CODE, "limit": limit}
+    if error.original_error is not None:
+        return {"code": INTERNAL_CODE}
+    if isinstance(error, GraphQLSyntaxError):
+        return {"code": PARSE_FAILED}
+    return {"code": VALIDATION_FAILED}
+
+
 class DomainErrorCodes(SchemaExtension):
-    """Gives every domain error its stable ``extensions.code`` and a ``hint``."""
+    """Gives every error its stable ``extensions.code`` (and a ``hint`` for domain errors)."""
 
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        for error in result.errors:
+        errors = list(result.errors or []) if result is not None else []
+        for error in errors + list(self.execution_context.pre_execution_errors or []):
             domain = _domain(error)
             if domain is not None:
                 error.message = domain.message
-                error.extensions = {"code": code_for(domain).graphql_code,
-                                    **({"hint": domain.hint} if domain.hint else {})}
+            error.extensions = classify(error)
+
+
+class LoggedMaskErrors(MaskErrors):
+    """MaskErrors that logs the hidden error and keeps ``extensions.code`` INTERNAL."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": INTERNAL_CODE}
+        return masked
 
 
 def mask_unexpected() -> MaskErrors:
@@ -37,5 +84,4 @@ def mask_unexpected() -> MaskErrors:
     def should_mask(error: GraphQLError) -> bool:
         return error.original_error is not None and _domain(error) is None
 
-    return MaskErrors(should_mask_error=should_mask,
-                      error_message="Unexpected error; it has been logged.")
+    return LoggedMaskErrors(should_mask_error=should_mask, error_message=MASKED_MESSAGE)

@@ -1,23 +1,146 @@
-"""The GraphQL schema: thin strawberry types over the engine's read paths."""
+"""The GraphQL schema: thin strawberry types over the engine's read paths.
+
+Lists that can grow are Relay-style connections (``edges { node cursor } pageInfo``) with
+``first`` at most :data:`MAX_PAGE` and opaque offset cursors; ``totalCount`` runs its count
+query only when it is selected. Nested fields go through the per-request DataLoaders of
+:class:`~influence.api.context.Context`, so a nested query makes one round trip per level.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import base64
+import binascii
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
-from influence.api.context import Context
-from influence.engine import reads
-from influence.errors import LimitExceededError
+from influence.api.context import Context, NeighbourKey
+from influence.engine import graph_reads, topics
+from influence.engine.graph_reads import CommunityRow, Neighbour, TopicRow
+from influence.engine.reads import PersonView
+from influence.engine.scoring import compute_scores
+from influence.errors import (
+    InvalidInputError,
+    LimitExceededError,
+    NotFoundError,
+    UnauthenticatedError,
+)
 
 MAX_PAGE = 100
+"""Largest page size of any list or connection."""
+
+T = TypeVar("T")
+CtxInfo = Info[Context, None]
+First = Annotated[int, strawberry.argument(description="Page size, 1-100.")]
+After = Annotated[str | None, strawberry.argument(description="Cursor of the last edge seen.")]
+
+
+def _page(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE:
+        raise LimitExceededError(f"first must be between 1 and {MAX_PAGE}, got {first}.",
+                                 hint="Page through the rest with `after`.")
+    return first
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The offset after a cursor (0 when None)."""
+    if cursor is None:
+        return 0
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        offset = int(value)
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise InvalidInputError(f"Malformed cursor {cursor[:40]!r}.",
+                                hint="Pass a cursor returned by this API.") from exc
+    if kind != "o" or offset < 0:
+        raise InvalidInputError(f"Malformed cursor {cursor[:40]!r}.",
+                                hint="Pass a cursor returned by this API.")
+    return offset + 1
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    node: T
+    cursor: str
+
+
+@strawberry.type(description="A page of results.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    _count: strawberry.Private[Callable[[], int]]
+
+    @strawberry.field(description="All results (a separate count query, run only if asked).")
+    async def total_count(self, info: CtxInfo) -> int:
+        return int(await info.context.run(self._count))
+
+
+def connection(items: list[T], first: int, skip: int, count: Callable[[], int]) -> Connection[T]:
+    """A page from ``first + 1`` fetched items (the extra one only says there is a next page)."""
+    shown = items[:first]
+    edges = [Edge(node=item, cursor=encode_cursor(skip + i)) for i, item in enumerate(shown)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=len(items) > first, has_previous_page=skip > 0,
+                           start_cursor=edges[0].cursor if edges else None,
+                           end_cursor=edges[-1].cursor if edges else None),
+        _count=count,
+    )
+
+
+@strawberry.enum(description="Which engagements link a person to a neighbour.")
+class Direction(Enum):
+    IN = "IN"
+    OUT = "OUT"
+    BOTH = "BOTH"
+
+
+@strawberry.enum
+class CommunityKind(Enum):
+    TOPIC = "TOPIC"
+    PEOPLE = "PEOPLE"
 
 
 @strawberry.type(description="An account of a person on one network.")
 class Account:
     network: str
     id: str
+
+
+@strawberry.type(description="A person's score on one topic (null when the policy hides it).")
+class TopicScore:
+    name: str
+    score: float | None
+    percentile: float | None
+
+
+@strawberry.type(description="A person linked by engagements, with the link's weight.")
+class NeighbourEdge:
+    person: Person
+    interactions: int = strawberry.field(description="Engagements between the two.")
+    kinds: list[str] = strawberry.field(description="Their interaction kinds.")
+    weight: float = strawberry.field(
+        description="Sum of the model's kind weights over those engagements (undecayed).")
+
+    @classmethod
+    def from_neighbour(cls, n: Neighbour) -> NeighbourEdge:
+        return cls(person=Person.from_view(n.person), interactions=n.interactions,
+                   kinds=list(n.kinds), weight=n.weight)
 
 
 @strawberry.type(description="A person and, where the consent policy allows, their score.")
@@ -33,38 +156,203 @@ class Person:
     )
 
     @classmethod
-    def from_view(cls, view: reads.PersonView) -> Person:
+    def from_view(cls, view: PersonView) -> Person:
         return cls(
             id=strawberry.ID(view.id), consent=view.consent,
             accounts=[Account(network=a.network, id=a.id) for a in view.accounts],
             score=view.score, percentile=view.percentile,
         )
 
+    @strawberry.field(description="Networks the person has accounts on.")
+    def networks(self) -> list[str]:
+        return sorted({a.network for a in self.accounts})
 
-def _page(first: int) -> int:
-    if not 1 <= first <= MAX_PAGE:
-        raise LimitExceededError(f"first must be between 1 and {MAX_PAGE}, got {first}.")
-    return first
+    @strawberry.field(description="Top topics by topic score, highest first.")
+    async def topics(self, info: CtxInfo, first: First = 5) -> list[TopicScore]:
+        rows = await info.context.topics.load((str(self.id), _page(first)))
+        return [TopicScore(name=n, score=s, percentile=p) for n, s, p in rows]
+
+    @strawberry.field(description="People linked by engagements, heaviest first.")
+    async def neighbours(
+        self, info: CtxInfo, direction: Direction = Direction.BOTH,
+        kinds: Annotated[list[str] | None, strawberry.argument(
+            description="Only these interaction kinds, e.g. [\"answer\", \"comment\"].")] = None,
+        first: First = 10,
+    ) -> list[NeighbourEdge]:
+        if kinds is not None and len(kinds) > 20:
+            raise LimitExceededError("At most 20 kinds.")
+        only = tuple(sorted(set(kinds))) if kinds is not None else None
+        key: NeighbourKey = (str(self.id), direction.value, only, _page(first))
+        return [NeighbourEdge.from_neighbour(n) for n in await info.context.neighbours.load(key)]
+
+    @strawberry.field(description="Id of the person's community (null until computed).")
+    async def community(self, info: CtxInfo) -> str | None:
+        return await info.context.communities.load(str(self.id))
+
+
+@strawberry.type(description="A person's rank on one topic.")
+class TopicRank:
+    person: Person
+    score: float
+    percentile: float
+
+
+@strawberry.type(description="A topic that shares posts with another.")
+class RelatedTopic:
+    name: str
+    together: int = strawberry.field(description="Posts carrying both topics.")
+    same_community: bool
+
+
+@strawberry.type(description="A topic (tag, hashtag, subreddit or keyword).")
+class Topic:
+    name: str
+    posts: int
+    community: str | None = strawberry.field(description="Topic community id, if computed.")
+
+    @classmethod
+    def from_row(cls, row: TopicRow) -> Topic:
+        return cls(name=row.name, posts=row.posts, community=row.community)
+
+    @strawberry.field(description="The most influential people on this topic (topic scores).")
+    async def leaderboard(self, info: CtxInfo, first: First = 10) -> list[TopicRank]:
+        ctx = info.context
+        leaders = await ctx.run(topics.topic_leaderboard, ctx.store, self.name, _page(first),
+                                ctx.settings.publish_policy)
+        people = await ctx.people.load_many([r.id for r in leaders])
+        return [TopicRank(person=Person.from_view(p), score=r.score, percentile=r.percentile)
+                for r, p in zip(leaders, people, strict=True) if p is not None]
+
+    @strawberry.field(description="Topics most often on the same posts.")
+    async def related(self, info: CtxInfo, first: First = 10) -> list[RelatedTopic]:
+        ctx = info.context
+        rows = await ctx.run(topics.related_topics, ctx.store, self.name, _page(first))
+        return [RelatedTopic(name=r.topic, together=r.together, same_community=r.same_community)
+                for r in rows]
+
+
+@strawberry.type(description="A community of topics or of people (GDS Louvain/Leiden).")
+class Community:
+    id: str
+    kind: CommunityKind
+    size: int
+    members: list[str] = strawberry.field(
+        description="Topic names, or the first 100 person ids (published scores first).")
+
+    @classmethod
+    def from_row(cls, row: CommunityRow) -> Community:
+        return cls(id=row.id, kind=CommunityKind(row.kind), size=row.size,
+                   members=list(row.members))
+
+    @strawberry.field(description="The member people (PEOPLE communities; first 100).")
+    async def people(self, info: CtxInfo) -> list[Person]:
+        if self.kind != CommunityKind.PEOPLE:
+            return []
+        views = await info.context.people.load_many(self.members)
+        return [Person.from_view(v) for v in views if v is not None]
+
+    @strawberry.field(description="The member topics (TOPIC communities).")
+    async def topics(self, info: CtxInfo) -> list[Topic]:
+        if self.kind != CommunityKind.TOPIC:
+            return []
+        rows = await info.context.run(graph_reads.topics_by_names, info.context.store,
+                                      self.members)
+        return [Topic.from_row(rows[m]) for m in self.members if m in rows]
 
 
 @strawberry.type
 class Query:
     @strawberry.field(description="One person by id, e.g. 'stackexchange:42'.")
-    def person(self, info: Info[Context, None], id: strawberry.ID) -> Person:
+    async def person(self, info: CtxInfo, id: strawberry.ID) -> Person:
+        view = await info.context.people.load(str(id))
+        if view is None:
+            raise NotFoundError(f"No person with id {str(id)[:100]!r}.",
+                                hint="Ids look like 'stackexchange:123'; find them with "
+                                "people(search:).")
+        return Person.from_view(view)
+
+    @strawberry.field(description="People whose id contains the text or with that account id.")
+    async def people(self, info: CtxInfo, search: str, first: First = 20,
+                     after: After = None) -> Connection[Person]:
+        ctx, skip, size = info.context, decode_cursor(after), _page(first)
+        if len(search) > 200:
+            raise LimitExceededError("Search text longer than 200 characters.")
+        views = await ctx.run(graph_reads.search_people, ctx.store, search, size + 1, skip,
+                              ctx.settings.publish_policy)
+        return connection([Person.from_view(v) for v in views], size, skip,
+                          lambda: graph_reads.count_people(ctx.store, search))
+
+    @strawberry.field(description="People by score, highest first (only published scores); "
+                      "optionally only those who posted on a topic or have a network account.")
+    async def leaderboard(self, info: CtxInfo, first: First = 20, after: After = None,
+                          topic: str | None = None,
+                          network: str | None = None) -> Connection[Person]:
+        ctx, skip, size = info.context, decode_cursor(after), _page(first)
+        policy = ctx.settings.publish_policy
+        name = topic.lower() if topic else None
+        views = await ctx.run(graph_reads.leaderboard_page, ctx.store, size + 1, skip,
+                              policy=policy, topic=name, network=network)
+        return connection([Person.from_view(v) for v in views], size, skip,
+                          lambda: graph_reads.count_leaderboard(ctx.store, policy, name, network))
+
+    @strawberry.field(description="One topic by name.")
+    async def topic(self, info: CtxInfo, name: str) -> Topic:
+        rows = await info.context.run(graph_reads.topics_by_names, info.context.store,
+                                      [name.lower()])
+        if name.lower() not in rows:
+            raise NotFoundError(f"No topic named {name[:100]!r}.",
+                                hint="List topics with topics(search:).")
+        return Topic.from_row(rows[name.lower()])
+
+    @strawberry.field(description="Topics by number of posts (optionally matching a text).")
+    async def topics(self, info: CtxInfo, search: str | None = None, first: First = 20,
+                     after: After = None) -> Connection[Topic]:
+        ctx, skip, size = info.context, decode_cursor(after), _page(first)
+        rows = await ctx.run(graph_reads.topics_page, ctx.store, search, size + 1, skip)
+        return connection([Topic.from_row(r) for r in rows], size, skip,
+                          lambda: graph_reads.count_topics(ctx.store, search))
+
+    @strawberry.field(description="Communities of one kind, largest first.")
+    async def communities(self, info: CtxInfo, kind: CommunityKind = CommunityKind.TOPIC,
+                          first: First = 20, after: After = None) -> Connection[Community]:
+        ctx, skip, size = info.context, decode_cursor(after), _page(first)
+        rows = await ctx.run(graph_reads.communities_page, ctx.store, kind.value, size + 1, skip,
+                             policy=ctx.settings.publish_policy)
+        return connection([Community.from_row(r) for r in rows], size, skip,
+                          lambda: graph_reads.count_communities(ctx.store, kind.value))
+
+
+@strawberry.type(description="What one score recompute did.")
+class RecomputeResult:
+    run_id: str
+    asof: int
+    people_in_graph: int
+    engagement_pairs: int
+    iterations: int
+    converged: bool
+    seconds: float
+
+
+def require_operator(info: CtxInfo) -> None:
+    """Raise unless the request carries one of the operator tokens."""
+    if not info.context.operator:
+        raise UnauthenticatedError("This operation needs an operator token.",
+                                   hint="Send 'Authorization: Bearer <operator token>' "
+                                   "(INFLUENCE_OPERATOR_TOKENS).")
+
+
+@strawberry.type(name="Mutation")
+class OperatorMutation:
+    @strawberry.mutation(description="Recompute every score (operator token required).")
+    async def recompute(self, info: CtxInfo, asof: Annotated[int | None, strawberry.argument(
+            description="Scoring date, epoch seconds; default now.")] = None) -> RecomputeResult:
+        require_operator(info)
         ctx = info.context
-        return Person.from_view(reads.get_person(ctx.store, str(id), ctx.settings.publish_policy))
-
-    @strawberry.field(description="People by score, highest first (only published scores).")
-    def leaderboard(
-        self,
-        info: Info[Context, None],
-        first: Annotated[int, strawberry.argument(description="Page size, 1-100.")] = 20,
-        topic: str | None = None,
-    ) -> list[Person]:
-        ctx = info.context
-        views = reads.leaderboard(ctx.store, _page(first), ctx.settings.publish_policy,
-                                  topic=topic.lower() if topic else None)
-        return [Person.from_view(v) for v in views]
+        run = await ctx.run(compute_scores, ctx.store, ctx.settings.model, asof)
+        return RecomputeResult(run_id=run.run_id, asof=run.asof,
+                               people_in_graph=run.people_in_graph,
+                               engagement_pairs=run.engagement_pairs, iterations=run.iterations,
+                               converged=run.converged, seconds=run.seconds)
 
 
-
+Mutation = OperatorMutation

@@ -73,8 +73,9 @@ async def test_graphql_leaderboard_returns_five_scored_people(
 ) -> None:
     open_policy = settings.model_copy(update={"publish_policy": "not_opted_out"})
     body = await _post(open_policy, store,
-                       "{ leaderboard(first: 5) { id score percentile accounts { network } } }")
-    board = body["data"]["leaderboard"]  # type: ignore[index]
+                       "{ leaderboard(first: 5) { edges { node { id score percentile "
+                       "accounts { network } } } } }")
+    board = [e["node"] for e in body["data"]["leaderboard"]["edges"]]  # type: ignore[index]
     assert len(board) == 5
     scores = [p["score"] for p in board]
     assert scores == sorted(scores, reverse=True)
@@ -87,9 +88,9 @@ async def test_graphql_default_policy_hides_unconsented_scores(
     se_loaded: tuple[Tally, ScoreRun], store: Store, settings: Settings
 ) -> None:
     assert settings.publish_policy == "opted_in"
-    body = await _post(settings, store, '{ leaderboard(first: 5) { id } '
+    body = await _post(settings, store, '{ leaderboard(first: 5) { edges { node { id } } } '
                        'person(id: "stackexchange:123") { id consent score percentile } }')
-    assert body["data"]["leaderboard"] == []  # type: ignore[index]
+    assert body["data"]["leaderboard"]["edges"] == []  # type: ignore[index]
     assert body["data"]["person"] == {"id": "stackexchange:123", "consent": "unknown",  # type: ignore[index]
                                       "score": None, "percentile": None}
 
@@ -99,9 +100,10 @@ async def test_graphql_topic_leaderboard_and_errors(
     se_loaded: tuple[Tally, ScoreRun], store: Store, settings: Settings
 ) -> None:
     open_policy = settings.model_copy(update={"publish_policy": "not_opted_out"})
-    body = await _post(open_policy, store, '{ leaderboard(first: 3, topic: "brewing") { id } }')
-    assert len(body["data"]["leaderboard"]) == 3  # type: ignore[index]
+    body = await _post(open_policy, store,
+                       '{ leaderboard(first: 3, topic: "brewing") { edges { node { id } } } }')
+    assert len(body["data"]["leaderboard"]["edges"]) == 3  # type: ignore[index]
     missing = await _post(open_policy, store, '{ person(id: "nobody") { id } }')
     assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # type: ignore[index]
-    too_big = await _post(open_policy, store, "{ leaderboard(first: 101) { id } }")
+    too_big = await _post(open_policy, store, "{ leaderboard(first: 101) { totalCount } }")
     assert too_big["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"  # type: ignore[index]

@@ -11,7 +11,8 @@ MODULES = ["influence.engine.queries", "influence.engine.read_queries",
            "influence.loaders.queries", "influence.schema.queries",
            "influence.engine.evaluation_queries",
            "influence.engine.topic_queries", "influence.engine.community_queries",
-           "influence.engine.consent_queries"]
+           "influence.engine.consent_queries",
+           "influence.engine.graph_read_queries"]
 
 
 def all_queries() -> list[Query]:

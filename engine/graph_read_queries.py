@@ -1,0 +1,231 @@
+"""Cypher of the API's graph reads: batched people, neighbours, search, leaderboards, communities.
+
+Every batched query takes a list of ids (``$ids``) so one request makes one round trip per
+field kind, whatever the number of parents (the API's DataLoaders call these).
+"""
+
+from influence.store import Query
+
+PEOPLE_BY_IDS = Query(
+    "people_by_ids",
+    """
+    UNWIND $ids AS id
+    MATCH (p:Person {id: id})
+    OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
+    WITH p, collect(a {.network, .id}) AS accounts
+    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
+           accounts
+    """,
+)
+
+TOPICS_BY_PEOPLE = Query(
+    "topics_by_people",
+    """
+    UNWIND $ids AS id
+    MATCH (p:Person {id: id})
+    CALL (p) {
+        MATCH (p)-[s:TOPIC_SCORE]->(t:Topic)
+        WITH t, s ORDER BY s.score DESC, t.name ASC LIMIT $first
+        RETURN collect({topic: t.name, score: s.score, percentile: s.percentile}) AS topics
+    }
+    RETURN p.id AS id, p.consent AS consent, topics
+    """,
+)
+
+_NEIGHBOUR_TAIL = """
+        WITH o, count(r) AS interactions, collect(DISTINCT r.kind) AS kinds,
+             sum(coalesce($weights[r.kind], 0.0)) AS weight
+        ORDER BY weight DESC, interactions DESC, o.id ASC LIMIT $first
+        OPTIONAL MATCH (o)-[:HAS_ACCOUNT]->(oa:Account)
+        WITH o, interactions, kinds, weight, collect(oa {.network, .id}) AS accounts
+        ORDER BY weight DESC, interactions DESC, o.id ASC
+        RETURN collect({id: o.id, consent: o.consent, score: o.score, percentile: o.percentile,
+                        accounts: accounts, interactions: interactions, kinds: kinds,
+                        weight: weight}) AS neighbours
+    }
+    RETURN p.id AS id, neighbours
+"""
+
+NEIGHBOURS_OUT = Query(
+    "neighbours_out",
+    """
+    UNWIND $ids AS id
+    MATCH (p:Person {id: id})
+    CALL (p) {
+        MATCH (p)-[:HAS_ACCOUNT]->(:Account)-[r:ENGAGED]->(:Account)<-[:HAS_ACCOUNT]-(o:Person)
+        WHERE o <> p AND ($kinds IS NULL OR r.kind IN $kinds)
+    """ + _NEIGHBOUR_TAIL,
+)
+
+NEIGHBOURS_IN = Query(
+    "neighbours_in",
+    """
+    UNWIND $ids AS id
+    MATCH (p:Person {id: id})
+    CALL (p) {
+        MATCH (p)-[:HAS_ACCOUNT]->(:Account)<-[r:ENGAGED]-(:Account)<-[:HAS_ACCOUNT]-(o:Person)
+        WHERE o <> p AND ($kinds IS NULL OR r.kind IN $kinds)
+    """ + _NEIGHBOUR_TAIL,
+)
+
+NEIGHBOURS_BOTH = Query(
+    "neighbours_both",
+    """
+    UNWIND $ids AS id
+    MATCH (p:Person {id: id})
+    CALL (p) {
+        MATCH (p)-[:HAS_ACCOUNT]->(:Account)-[r:ENGAGED]-(:Account)<-[:HAS_ACCOUNT]-(o:Person)
+        WHERE o <> p AND ($kinds IS NULL OR r.kind IN $kinds)
+    """ + _NEIGHBOUR_TAIL,
+)
+
+SEARCH_PEOPLE = Query(
+    "search_people",
+    """
+    MATCH (p:Person)
+    WHERE toLower(p.id) CONTAINS $q
+       OR EXISTS { (p)-[:HAS_ACCOUNT]->(a:Account) WHERE toLower(a.id) = $q }
+    WITH p ORDER BY CASE WHEN p.consent IN $states THEN p.score END DESC, p.id ASC
+    SKIP $skip LIMIT $first
+    OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
+    WITH p, collect(a {.network, .id}) AS accounts
+    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
+           accounts
+    ORDER BY CASE WHEN consent IN $states THEN score END DESC, id ASC
+    """,
+)
+
+SEARCH_PEOPLE_COUNT = Query(
+    "search_people_count",
+    """
+    MATCH (p:Person)
+    WHERE toLower(p.id) CONTAINS $q
+       OR EXISTS { (p)-[:HAS_ACCOUNT]->(a:Account) WHERE toLower(a.id) = $q }
+    RETURN count(p) AS n
+    """,
+)
+
+LEADERBOARD_PAGE = Query(
+    "leaderboard_page",
+    """
+    MATCH (p:Person) WHERE p.score IS NOT NULL AND p.consent IN $states
+      AND ($network IS NULL OR EXISTS { (p)-[:HAS_ACCOUNT]->(:Account {network: $network}) })
+    WITH p ORDER BY p.score DESC, p.id ASC SKIP $skip LIMIT $first
+    OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
+    WITH p, collect(a {.network, .id}) AS accounts
+    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
+           accounts
+    ORDER BY score DESC, id ASC
+    """,
+)
+
+LEADERBOARD_COUNT = Query(
+    "leaderboard_count",
+    """
+    MATCH (p:Person) WHERE p.score IS NOT NULL AND p.consent IN $states
+      AND ($network IS NULL OR EXISTS { (p)-[:HAS_ACCOUNT]->(:Account {network: $network}) })
+    RETURN count(p) AS n
+    """,
+)
+
+TOPIC_LEADERBOARD_PAGE = Query(
+    "topic_leaderboard_page",
+    """
+    MATCH (:Topic {name: $topic})<-[:TAGGED]-(:Post)<-[:POSTED]-(:Account)
+          <-[:HAS_ACCOUNT]-(p:Person)
+    WHERE p.score IS NOT NULL AND p.consent IN $states
+      AND ($network IS NULL OR EXISTS { (p)-[:HAS_ACCOUNT]->(:Account {network: $network}) })
+    WITH DISTINCT p ORDER BY p.score DESC, p.id ASC SKIP $skip LIMIT $first
+    OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
+    WITH p, collect(a {.network, .id}) AS accounts
+    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
+           accounts
+    ORDER BY score DESC, id ASC
+    """,
+)
+
+TOPIC_LEADERBOARD_COUNT = Query(
+    "topic_leaderboard_count",
+    """
+    MATCH (:Topic {name: $topic})<-[:TAGGED]-(:Post)<-[:POSTED]-(:Account)
+          <-[:HAS_ACCOUNT]-(p:Person)
+    WHERE p.score IS NOT NULL AND p.consent IN $states
+      AND ($network IS NULL OR EXISTS { (p)-[:HAS_ACCOUNT]->(:Account {network: $network}) })
+    RETURN count(DISTINCT p) AS n
+    """,
+)
+
+TOPICS_PAGE = Query(
+    "topics_page",
+    """
+    MATCH (t:Topic) WHERE $q IS NULL OR toLower(t.name) CONTAINS $q
+    WITH t, COUNT { (t)<-[:TAGGED]-(:Post) } AS posts
+    RETURN t.name AS name, posts, t.community AS community
+    ORDER BY posts DESC, name ASC SKIP $skip LIMIT $first
+    """,
+)
+
+TOPICS_COUNT = Query(
+    "topics_count",
+    """
+    MATCH (t:Topic) WHERE $q IS NULL OR toLower(t.name) CONTAINS $q
+    RETURN count(t) AS n
+    """,
+)
+
+TOPICS_BY_NAMES = Query(
+    "topics_by_names",
+    """
+    UNWIND $names AS name
+    MATCH (t:Topic {name: name})
+    RETURN t.name AS name, COUNT { (t)<-[:TAGGED]-(:Post) } AS posts, t.community AS community
+    """,
+)
+
+TOPIC_COMMUNITIES_PAGE = Query(
+    "topic_communities_page",
+    """
+    MATCH (t:Topic) WHERE t.community IS NOT NULL
+    WITH t.community AS community, t ORDER BY t.name
+    WITH community, collect(t.name) AS members
+    RETURN toString(community) AS id, size(members) AS size, members
+    ORDER BY size DESC, id ASC SKIP $skip LIMIT $first
+    """,
+)
+
+TOPIC_COMMUNITIES_COUNT = Query(
+    "topic_communities_count",
+    """
+    MATCH (t:Topic) WHERE t.community IS NOT NULL
+    RETURN count(DISTINCT t.community) AS n
+    """,
+)
+
+PEOPLE_COMMUNITIES_PAGE = Query(
+    "people_communities_page",
+    """
+    MATCH (p:Person) WHERE p.community IS NOT NULL
+    WITH p.community AS community, p
+    ORDER BY CASE WHEN p.consent IN $states THEN p.score END DESC, p.id ASC
+    WITH community, collect(p.id) AS members
+    RETURN toString(community) AS id, size(members) AS size, members[0..$members] AS members
+    ORDER BY size DESC, id ASC SKIP $skip LIMIT $first
+    """,
+)
+
+PEOPLE_COMMUNITIES_COUNT = Query(
+    "people_communities_count",
+    """
+    MATCH (p:Person) WHERE p.community IS NOT NULL
+    RETURN count(DISTINCT p.community) AS n
+    """,
+)
+
+COMMUNITY_OF_PEOPLE = Query(
+    "community_of_people",
+    """
+    UNWIND $ids AS id
+    MATCH (p:Person {id: id})
+    RETURN p.id AS id, toString(p.community) AS community
+    """,
+)

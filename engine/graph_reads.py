@@ -1,0 +1,200 @@
+"""Graph reads of the API: batched people, neighbours, people search, paged leaderboards,
+topics and communities, all filtered by the publish policy.
+
+Batched functions take many ids and make one database round trip, so the API's per-request
+DataLoaders resolve a nested query without N+1 reads. Pages are offset-based (``skip``) and
+bounded by the caller (the API caps ``first`` at 100 and ``skip`` at :data:`MAX_SKIP`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from influence.engine import graph_read_queries as q
+from influence.engine.reads import Account, PersonView, PublishPolicy, published_states
+from influence.errors import InvalidInputError
+from influence.store import QueryRunner, Row
+
+Direction = Literal["IN", "OUT", "BOTH"]
+CommunityKind = Literal["TOPIC", "PEOPLE"]
+MAX_SKIP = 10_000
+"""Deepest offset a page may start at (deeper pages cost a scan; narrow the search instead)."""
+
+_NEIGHBOUR_QUERIES = {"OUT": q.NEIGHBOURS_OUT, "IN": q.NEIGHBOURS_IN, "BOTH": q.NEIGHBOURS_BOTH}
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A person linked to another by engagements; ``weight`` sums the kind weights."""
+
+    person: PersonView
+    interactions: int
+    kinds: tuple[str, ...]
+    weight: float
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    name: str
+    posts: int
+    community: str | None
+
+
+@dataclass(frozen=True)
+class CommunityRow:
+    id: str
+    kind: CommunityKind
+    size: int
+    members: tuple[str, ...]
+
+
+def view(row: Row, policy: PublishPolicy) -> PersonView:
+    """A person row (id, consent, score, percentile, accounts) as a reader may see it."""
+    shown = row["consent"] in published_states(policy)
+    return PersonView(
+        id=row["id"], consent=row["consent"],
+        accounts=tuple(Account(a["network"], a["id"]) for a in row["accounts"]),
+        score=row["score"] if shown else None,
+        percentile=row["percentile"] if shown else None,
+    )
+
+
+def _check_skip(skip: int) -> int:
+    if not 0 <= skip <= MAX_SKIP:
+        raise InvalidInputError(f"Page offset must be between 0 and {MAX_SKIP}, got {skip}.",
+                                hint="Narrow the query (search, topic, network) instead.")
+    return skip
+
+
+def people_by_ids(store: QueryRunner, ids: Sequence[str],
+                  policy: PublishPolicy) -> dict[str, PersonView]:
+    """The people among ``ids`` that exist, by id (one round trip)."""
+    return {r["id"]: view(r, policy) for r in store.read(q.PEOPLE_BY_IDS, ids=list(ids))}
+
+
+def topics_by_people(store: QueryRunner, ids: Sequence[str], first: int,
+                     policy: PublishPolicy) -> dict[str, list[tuple[str, float | None,
+                                                                    float | None]]]:
+    """Each person's top ``first`` topics by topic score: (topic, score, percentile).
+
+    Scores are None for people whose scores the policy hides.
+    """
+    out: dict[str, list[tuple[str, float | None, float | None]]] = {}
+    states = published_states(policy)
+    for r in store.read(q.TOPICS_BY_PEOPLE, ids=list(ids), first=first):
+        shown = r["consent"] in states
+        out[r["id"]] = [(t["topic"], t["score"] if shown else None,
+                         t["percentile"] if shown else None) for t in r["topics"]]
+    return out
+
+
+def neighbours(store: QueryRunner, ids: Sequence[str], *, direction: Direction,
+               kinds: Sequence[str] | None, first: int, weights: dict[str, float],
+               policy: PublishPolicy) -> dict[str, list[Neighbour]]:
+    """The people each of ``ids`` engaged with (OUT), was engaged by (IN) or both.
+
+    Args:
+        store: the database.
+        ids: person ids (one round trip for all).
+        direction: OUT (their engagements), IN (engagements received) or BOTH.
+        kinds: only these interaction kinds (e.g. ``["answer", "comment"]``); None for all.
+        first: most neighbours per person, heaviest first.
+        weights: kind weights (the model's ``kind_weights``); a neighbour's weight is the sum
+            over its interactions (undecayed), unknown kinds weigh 0.
+        policy: the publish policy (neighbours' scores are hidden unless published).
+
+    Returns:
+        Neighbours by person id, heaviest first; people without any are absent.
+    """
+    rows = store.read(_NEIGHBOUR_QUERIES[direction], ids=list(ids), first=first,
+                      kinds=list(kinds) if kinds is not None else None, weights=weights)
+    return {
+        r["id"]: [Neighbour(view(n, policy), n["interactions"], tuple(sorted(n["kinds"])),
+                            float(n["weight"])) for n in r["neighbours"]]
+        for r in rows
+    }
+
+
+def search_people(store: QueryRunner, text: str, first: int, skip: int,
+                  policy: PublishPolicy) -> list[PersonView]:
+    """People whose id contains ``text`` or with an account id equal to it (case-insensitive).
+
+    Published scores first (highest first), then by id.
+    """
+    needle = text.strip().lower()
+    if not needle:
+        raise InvalidInputError("Search text is empty.", hint="Try an id such as '42'.")
+    rows = store.read(q.SEARCH_PEOPLE, q=needle, first=first, skip=_check_skip(skip),
+                      states=published_states(policy))
+    return [view(r, policy) for r in rows]
+
+
+def count_people(store: QueryRunner, text: str) -> int:
+    """How many people :func:`search_people` would page through."""
+    return int(store.read(q.SEARCH_PEOPLE_COUNT, q=text.strip().lower())[0]["n"])
+
+
+def leaderboard_page(store: QueryRunner, first: int, skip: int, *, policy: PublishPolicy,
+                     topic: str | None = None, network: str | None = None) -> list[PersonView]:
+    """People by score, highest first, among the published (optionally active on a topic or
+    with an account on a network). ORDER BY + SKIP/LIMIT run inside the database."""
+    query = q.LEADERBOARD_PAGE if topic is None else q.TOPIC_LEADERBOARD_PAGE
+    rows = store.read(query, first=first, skip=_check_skip(skip), topic=topic, network=network,
+                      states=published_states(policy))
+    return [view(r, policy) for r in rows]
+
+
+def count_leaderboard(store: QueryRunner, policy: PublishPolicy, topic: str | None = None,
+                      network: str | None = None) -> int:
+    """How many people :func:`leaderboard_page` pages through."""
+    query = q.LEADERBOARD_COUNT if topic is None else q.TOPIC_LEADERBOARD_COUNT
+    return int(store.read(query, topic=topic, network=network,
+                          states=published_states(policy))[0]["n"])
+
+
+def _topic(r: Row) -> TopicRow:
+    community = r["community"]
+    return TopicRow(r["name"], int(r["posts"]), None if community is None else str(community))
+
+
+def topics_page(store: QueryRunner, search: str | None, first: int, skip: int) -> list[TopicRow]:
+    """Topics by number of posts (optionally whose name contains ``search``)."""
+    needle = search.strip().lower() if search else None
+    return [_topic(r) for r in store.read(q.TOPICS_PAGE, q=needle, first=first,
+                                          skip=_check_skip(skip))]
+
+
+def count_topics(store: QueryRunner, search: str | None) -> int:
+    """How many topics :func:`topics_page` pages through."""
+    needle = search.strip().lower() if search else None
+    return int(store.read(q.TOPICS_COUNT, q=needle)[0]["n"])
+
+
+def topics_by_names(store: QueryRunner, names: Sequence[str]) -> dict[str, TopicRow]:
+    """The topics among ``names`` that exist (one round trip)."""
+    return {r["name"]: _topic(r) for r in store.read(q.TOPICS_BY_NAMES, names=list(names))}
+
+
+def communities_page(store: QueryRunner, kind: CommunityKind, first: int, skip: int, *,
+                     policy: PublishPolicy, members: int = 100) -> list[CommunityRow]:
+    """Communities of one kind, largest first: topic communities list their topics, people
+    communities their first ``members`` people (published scores first)."""
+    if kind == "TOPIC":
+        rows = store.read(q.TOPIC_COMMUNITIES_PAGE, first=first, skip=_check_skip(skip))
+    else:
+        rows = store.read(q.PEOPLE_COMMUNITIES_PAGE, first=first, skip=_check_skip(skip),
+                          members=members, states=published_states(policy))
+    return [CommunityRow(r["id"], kind, int(r["size"]), tuple(r["members"])) for r in rows]
+
+
+def count_communities(store: QueryRunner, kind: CommunityKind) -> int:
+    """How many communities of a kind there are."""
+    query = q.TOPIC_COMMUNITIES_COUNT if kind == "TOPIC" else q.PEOPLE_COMMUNITIES_COUNT
+    return int(store.read(query)[0]["n"])
+
+
+def community_of_people(store: QueryRunner, ids: Sequence[str]) -> dict[str, str | None]:
+    """Each person's people-community id (None when communities were not computed)."""
+    return {r["id"]: r["community"] for r in store.read(q.COMMUNITY_OF_PEOPLE, ids=list(ids))}
