@@ -70,6 +70,21 @@ class Settings(BaseSettings):
         default="development",
         description="production switches off GraphiQL and introspection.",
     )
+    api_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description='API keys for reads (JSON list, sent as "Authorization: Bearer <key>" or '
+        '"X-API-Key"). None configured: anonymous reads in development, none in production.',
+    )
+    rate_limit_per_s: float = Field(default=50.0, gt=0,
+                                    description="Sustained requests per second per API key.")
+    rate_limit_burst: int = Field(default=100, ge=1, description="Token-bucket size per key.")
+    max_query_depth: int = Field(default=12, ge=1)
+    max_query_aliases: int = Field(default=15, ge=0)
+    max_query_tokens: int = Field(default=2000, ge=10)
+    max_query_cost: int = Field(
+        default=5000, ge=1,
+        description="Cap of the estimated query cost (fields x page sizes, see docs/API.md).",
+    )
 
     # --- model and policy ----------------------------------------------------------------
     model: ModelParams = Field(default_factory=ModelParams)
