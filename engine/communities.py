@@ -203,7 +203,7 @@ def _modularity(edges: dict[tuple[int, int], float], nodes: int, partition: list
     import networkx as nx
     from networkx.algorithms.community import modularity
 
-    g: nx.Graph = nx.DiGraph() if directed else nx.Graph()
+    g: nx.Graph[int] = nx.DiGraph() if directed else nx.Graph()
     g.add_nodes_from(range(nodes))
     g.add_weighted_edges_from((a, b, w) for (a, b), w in edges.items())
     groups: dict[int, set[int]] = {}

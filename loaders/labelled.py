@@ -1,8 +1,9 @@
 """Labelled graphs for community evaluation: an edge list plus a node-label file, or GML.
 
 * Edge list: one edge per line, ``SRC DST [WEIGHT]``, separated by spaces, tabs or commas;
-  lines starting with ``#`` or ``%`` are comments; a first line whose ids are not numbers is
-  taken as a header. Node ids may be any token (they are mapped to integers).
+  lines starting with ``#`` or ``%`` are comments; a first line made only of words like
+  ``source``, ``target``, ``weight`` is a header. Node ids may be any token (they are
+  mapped to integers).
 * Labels: ``NODE LABEL`` per line, same separators and comments (e.g. SNAP's
   ``email-Eu-core-department-labels.txt``).
 * GML (``.gml``, e.g. Newman's ``polbooks.gml``): nodes, edges and a label attribute on each
@@ -21,6 +22,8 @@ from pathlib import Path
 from influence.errors import InvalidInputError
 
 _SPLIT = re.compile(r"[\s,;]+")
+_HEADER_WORDS = frozenset({"source", "target", "src", "dst", "from", "to", "weight", "node",
+                           "time", "label"})
 
 
 @dataclass
@@ -76,8 +79,7 @@ def read_edge_list(path: Path, graph: LabelledGraph | None = None) -> LabelledGr
     """
     graph = graph if graph is not None else LabelledGraph()
     rows = _rows(path)
-    if rows and not (_is_number(rows[0][1][0]) and _is_number(rows[0][1][-1])) \
-            and len(rows) > 1 and _is_number(rows[1][1][0]):
+    if rows and {t.lower() for t in rows[0][1]} <= _HEADER_WORDS:
         rows = rows[1:]  # a header line such as "source,target"
     for number, parts in rows:
         if len(parts) < 2:
