@@ -19,8 +19,9 @@ Every DataFrame has stable snake_case columns, listed in each method's docstring
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -35,8 +36,10 @@ from influence.store import Store
 if TYPE_CHECKING:
     from types import TracebackType
 
+    import networkx as nx
     from rich.progress import Progress
 
+    from influence.engine.evaluation import EvaluationReport
     from influence.engine.reads import PersonView, PublishPolicy
     from influence.loaders.base import Item
     from influence.store import QueryRunner
@@ -64,6 +67,55 @@ def _when(value: str | int | datetime | None) -> int | None:
     except RowError as exc:
         raise InvalidInputError(str(exc),
                                 hint="Use an ISO-8601 date such as '2016-12-10'.") from exc
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The results of :meth:`Client.evaluate` as DataFrames.
+
+    Attributes:
+        summary: ``dataset``, ``network``, ``cut`` (UTC timestamp), ``horizon_days``,
+            ``events_total``, ``events_before_cut``, ``events_after_cut``, ``users_seen``,
+            ``users_engaged_after``, ``farm_target``, ``pod_members``, ``stable_users``,
+            ``seconds``.
+        rankings: temporal hold-out, one row per method: ``method``, ``spearman``,
+            ``ndcg_at_10``, ``ndcg_at_100``, ``ndcg_at_1000``.
+        manipulation: one row per attack and method: ``attack`` (``like_farm`` or
+            ``engagement_pod``), ``method``, ``rank_before``, ``rank_after``, ``rank_gain``
+            (positions gained), ``score_before``, ``score_after``, ``score_change_pct``.
+        stability: one row per method: ``method``, ``users``, ``mean_abs_percentile_change``,
+            ``max_abs_percentile_change``, ``spearman_day_over_day``, ``mean_abs_score_change``,
+            ``max_abs_score_change`` (the last two only for our score).
+        our_scores: our score at the cut per user id of the dataset, highest first.
+    """
+
+    summary: pd.Series
+    rankings: pd.DataFrame
+    manipulation: pd.DataFrame
+    stability: pd.DataFrame
+    our_scores: pd.Series
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a person has their score (:meth:`Client.explanation`); each breakdown sums to it.
+
+    Attributes:
+        summary: ``person_id``, ``score``, ``percentile``, ``confidence``, ``asof`` (UTC
+            timestamp of the recompute), ``engagers``, ``interactions``.
+        by_network: ``network``, ``contribution`` (score points), ``share`` (of the score).
+        by_kind: ``kind``, ``contribution``, ``share``.
+        top_people: ``person_id`` (None for pooled rows), ``contribution``, ``share``,
+            ``interactions``, ``people`` (how many a pooled row stands for), ``anonymous``
+            (True for engagers the publish policy hides).
+        hints: plain-language notes on what limits the score.
+    """
+
+    summary: pd.Series
+    by_network: pd.DataFrame
+    by_kind: pd.DataFrame
+    top_people: pd.DataFrame
+    hints: list[str]
 
 
 class Client:
@@ -281,57 +333,104 @@ class Client:
             "quarantine_file": str(quarantine.path) if tally.quarantined else None,
         }, name="load")
 
-    def recompute(self, asof: str | int | datetime | None = None, *,
+    def recompute(self, asof: str | int | datetime | None = None, *, topics: bool = True,
+                  communities: bool = True, algorithm: Literal["louvain", "leiden"] = "louvain",
                   progress: bool | None = None) -> pd.Series:
-        """Recompute influence scores with GDS and write them onto people.
+        """Recompute everything derived from the interactions, in the engine's order.
+
+        Steps: influence scores (GDS weighted PageRank, written onto people with a dated
+        snapshot), then topic scores (one PageRank per topic), then topic communities and
+        people communities (GDS Louvain or Leiden). The progress bar counts steps, and topics
+        within the topic step.
 
         Args:
             asof: scoring date (ISO date, datetime or epoch seconds); default now. Events
                 after it are ignored and older ones decay towards it.
-            progress: show a progress bar over the steps (default: the client's setting).
+            topics: also recompute topic scores.
+            communities: also recompute topic and people communities.
+            algorithm: community detection algorithm, ``louvain`` or ``leiden``.
+            progress: show a progress bar (default: the client's setting).
 
         Returns:
-            The run: ``run_id``, ``asof`` (UTC timestamp), ``people_in_graph``,
-            ``engagement_pairs``, ``iterations``, ``converged``, ``seconds``.
+            ``run_id``, ``asof`` (UTC timestamp), ``people_in_graph``, ``engagement_pairs``,
+            ``iterations``, ``converged``, ``seconds`` (of the score), then, when computed,
+            ``topics_scored``, ``topic_scores_written``, ``topic_communities``,
+            ``topic_modularity``, ``people_communities``, ``people_modularity``,
+            ``total_seconds``.
 
         Raises:
             InvalidInputError: when ``asof`` cannot be parsed.
             StoreUnavailableError: when the server cannot be reached.
         """
+        import time
+
         from influence.engine.scoring import compute_scores
 
+        started = time.monotonic()
         when = _when(asof)
-        steps: list[tuple[str, Callable[[], Any]]] = [
-            ("influence scores (GDS PageRank)",
-             lambda: compute_scores(self.store, self.settings.model, asof=when)),
-        ]
-        results: list[Any] = []
+        params = self.settings.model
+        out: dict[str, Any] = {}
+        topic_names = 0
+        if topics:
+            from influence.engine.topics import list_topics
+
+            topic_names = len(list_topics(self.store, 1_000_000))
+        total = 1 + topic_names + (2 if communities else 0)
         with self._bar(progress) as bar:
-            task = bar.add_task("recompute", total=len(steps))
-            for label, step in steps:
-                bar.update(task, description=f"recompute: {label}")
-                results.append(step())
+            task = bar.add_task("recompute: influence scores", total=total)
+            run = compute_scores(self.store, params, asof=when)
+            bar.advance(task)
+            out.update({
+                "run_id": run.run_id, "asof": pd.Timestamp(run.asof, unit="s", tz="UTC"),
+                "people_in_graph": run.people_in_graph,
+                "engagement_pairs": run.engagement_pairs, "iterations": run.iterations,
+                "converged": run.converged, "seconds": run.seconds,
+            })
+            if topics:
+                from influence.engine.topics import compute_topic_scores
+
+                bar.update(task, description="recompute: topic scores")
+                topic_run = compute_topic_scores(self.store, params, asof=run.asof,
+                                                 on_topic=lambda _: bar.advance(task))
+                bar.update(task, completed=1 + topic_names)
+                out.update({"topics_scored": topic_run.topics_scored,
+                            "topic_scores_written": topic_run.scores_written})
+            if communities:
+                from influence.engine.communities import (
+                    compute_people_communities,
+                    compute_topic_communities,
+                )
+
+                bar.update(task, description="recompute: topic communities")
+                topic_comms = compute_topic_communities(self.store, algorithm)
                 bar.advance(task)
-        run = results[0]
-        return pd.Series({
-            "run_id": run.run_id, "asof": pd.Timestamp(run.asof, unit="s", tz="UTC"),
-            "people_in_graph": run.people_in_graph, "engagement_pairs": run.engagement_pairs,
-            "iterations": run.iterations, "converged": run.converged, "seconds": run.seconds,
-        }, name="recompute")
+                bar.update(task, description="recompute: people communities")
+                people_comms = compute_people_communities(self.store, params, asof=run.asof,
+                                                          algorithm=algorithm)
+                bar.advance(task)
+                out.update({"topic_communities": topic_comms.communities,
+                            "topic_modularity": topic_comms.modularity,
+                            "people_communities": people_comms.communities,
+                            "people_modularity": people_comms.modularity})
+            bar.update(task, description="recompute: done")
+        out["total_seconds"] = time.monotonic() - started
+        return pd.Series(out, name="recompute")
 
     # --- reads --------------------------------------------------------------------------------
 
     def scores(self, *, topic: str | None = None, network: str | None = None,
                min_score: float | None = None, limit: int = 100) -> pd.DataFrame:
-        """The leaderboard: published people by score, highest first.
+        """The leaderboard: published people by overall score, highest first.
 
-        Only people the publish policy allows are listed (as in the API's ``leaderboard``).
+        Only people the publish policy allows are listed (the API's ``leaderboard``). Topic
+        and network filters run in the database.
 
         Args:
-            topic: only people who posted on this topic (a Stack Exchange tag, for example).
+            topic: only people who posted on this topic (a Stack Exchange tag, for example);
+                ranked by their overall score (see :meth:`topic_scores` for topic scores).
             network: only people with an account on this network.
             min_score: only scores at or above this value (1-100 scale).
-            limit: at most this many rows.
+            limit: at most this many rows (the engine pages up to 10,000 deep).
 
         Returns:
             Columns ``rank`` (1-based, after filtering), ``person_id``, ``score``,
@@ -342,23 +441,20 @@ class Client:
             InvalidInputError: when ``limit`` is below 1.
             StoreUnavailableError: when the server cannot be reached.
         """
-        from influence.engine.reads import leaderboard
+        from influence.engine.graph_reads import MAX_SKIP, leaderboard_page
 
         if limit < 1:
             raise InvalidInputError(f"limit must be at least 1, not {limit}.")
         kept: list[PersonView] = []
-        fetch = max(limit, _PAGE)
-        while True:
-            rows = leaderboard(self.store, fetch, self.policy, topic=topic)
-            kept = [p for p in rows
-                    if network is None or any(a.network == network for a in p.accounts)]
-            exhausted = len(rows) < fetch
-            below = min_score is not None and bool(rows) and (rows[-1].score or 0) < min_score
-            if len(kept) >= limit or exhausted or below:
+        page, offset = min(limit, _PAGE), 0
+        while len(kept) < limit and offset <= MAX_SKIP:
+            rows = leaderboard_page(self.store, page, offset, policy=self.policy, topic=topic,
+                                    network=network)
+            offset += len(rows)
+            passing = [p for p in rows if min_score is None or (p.score or 0.0) >= min_score]
+            kept += passing
+            if len(rows) < page or len(passing) < len(rows):
                 break
-            fetch *= 4
-        if min_score is not None:
-            kept = [p for p in kept if p.score is not None and p.score >= min_score]
         kept = kept[:limit]
         frame = pd.DataFrame(
             [{"rank": i, "person_id": p.id, "score": p.score, "percentile": p.percentile,
@@ -376,17 +472,428 @@ class Client:
             person_id: e.g. ``stackexchange:42``.
 
         Returns:
-            ``person_id``, ``consent``, ``score`` and ``percentile`` (None when the policy does
-            not publish this person), ``published``, ``accounts`` (list of ``network:id``).
+            ``person_id``, ``consent``, ``published``, ``score``, ``percentile``,
+            ``confidence`` (None when the policy does not publish this person),
+            ``network_scores`` (dict network -> 1-100 sub-score; empty when not published),
+            ``accounts`` (list of ``network:id``).
 
         Raises:
             NotFoundError: when there is no such person.
         """
-        from influence.engine.reads import get_person
+        from influence.engine.reads import get_person, published_states
 
         view = get_person(self.store, person_id, self.policy)
         return pd.Series({
-            "person_id": view.id, "consent": view.consent, "score": view.score,
-            "percentile": view.percentile, "published": view.score is not None,
+            "person_id": view.id, "consent": view.consent,
+            "published": view.consent in published_states(self.policy),
+            "score": view.score, "percentile": view.percentile, "confidence": view.confidence,
+            "network_scores": {n.network: n.score for n in view.network_scores},
             "accounts": [f"{a.network}:{a.id}" for a in view.accounts],
         }, name=view.id)
+
+    def search(self, text: str, *, limit: int = 20) -> pd.DataFrame:
+        """People whose id contains ``text`` or with an account id equal to it.
+
+        Args:
+            text: part of a person id, or an account id (case-insensitive).
+            limit: at most this many rows.
+
+        Returns:
+            Columns ``person_id``, ``consent``, ``score``, ``percentile`` (scores None when
+            not published), ``accounts``; published scores first.
+
+        Raises:
+            InvalidInputError: when ``text`` is empty.
+        """
+        from influence.engine.graph_reads import search_people
+
+        return _people_frame(search_people(self.store, text, limit, 0, self.policy))
+
+    def history(self, person_id: str, *, since: str | int | datetime | None = None,
+                until: str | int | datetime | None = None) -> pd.DataFrame:
+        """A person's dated score snapshots (one per recompute date), oldest first.
+
+        Args:
+            person_id: e.g. ``stackexchange:42``.
+            since: first scoring date (ISO date, datetime or epoch seconds); default: all.
+            until: last scoring date; default: all.
+
+        Returns:
+            Columns ``asof`` (UTC timestamp), ``score``, ``percentile``, ``confidence``,
+            ``change`` (score minus the previous snapshot's; NaN for the first ever).
+
+        Raises:
+            NotFoundError: when there is no such person.
+            ConsentDeniedError: when the policy does not publish this person's scores.
+        """
+        from influence.engine.reads import score_history
+
+        start = _when(since)
+        end = _when(until)
+        points = score_history(self.store, person_id, 0 if start is None else start,
+                               2**62 if end is None else end, self.policy)
+        frame = pd.DataFrame(
+            [{"asof": pd.Timestamp(p.asof, unit="s", tz="UTC"), "score": p.score,
+              "percentile": p.percentile, "confidence": p.confidence, "change": p.change}
+             for p in points],
+            columns=["asof", "score", "percentile", "confidence", "change"])
+        return frame.astype({"score": "float64", "percentile": "float64",
+                             "confidence": "float64", "change": "float64"})
+
+    def explanation(self, person_id: str, *, top: int = 10) -> Explanation:
+        """Why a person has their score: contributions that sum to it, and hints.
+
+        Args:
+            person_id: e.g. ``stackexchange:42``.
+            top: how many engagers to name (the rest are pooled as "others").
+
+        Returns:
+            An :class:`Explanation` of DataFrames; engagers the policy hides are pooled into
+            one anonymous row.
+
+        Raises:
+            NotFoundError: when there is no such person or no score yet.
+            ConsentDeniedError: when the policy does not publish this person's score.
+        """
+        from influence.engine.explain import explain
+
+        found = explain(self.store, person_id, self.policy, first=top,
+                        params=self.settings.model)
+        parts = ["name", "contribution", "share"]
+        return Explanation(
+            summary=pd.Series({
+                "person_id": found.person_id, "score": found.score,
+                "percentile": found.percentile, "confidence": found.confidence,
+                "asof": None if found.asof is None else pd.Timestamp(found.asof, unit="s",
+                                                                     tz="UTC"),
+                "engagers": found.engagers, "interactions": found.interactions,
+            }, name=found.person_id),
+            by_network=pd.DataFrame([asdict(c) for c in found.by_network], columns=parts)
+            .rename(columns={"name": "network"}),
+            by_kind=pd.DataFrame([asdict(c) for c in found.by_kind], columns=parts)
+            .rename(columns={"name": "kind"}),
+            top_people=pd.DataFrame(
+                [asdict(p) for p in found.top_people],
+                columns=["person_id", "contribution", "share", "interactions", "people",
+                         "anonymous"]),
+            hints=list(found.hints),
+        )
+
+    # --- topics -------------------------------------------------------------------------------
+
+    def topics(self, *, limit: int = 50) -> pd.DataFrame:
+        """Topics by number of posts.
+
+        Args:
+            limit: at most this many rows.
+
+        Returns:
+            Columns ``topic``, ``posts``, ``community`` (topic community id, or None before
+            :meth:`recompute` computed communities).
+        """
+        from influence.engine.topics import list_topics
+
+        return pd.DataFrame(list_topics(self.store, limit),
+                            columns=["topic", "posts", "community"])
+
+    def topic_scores(self, topic: str, *, limit: int = 20) -> pd.DataFrame:
+        """The most influential people on one topic (topic scores), among the published.
+
+        Args:
+            topic: a topic name, e.g. ``ipa``.
+            limit: at most this many rows.
+
+        Returns:
+            Columns ``rank``, ``person_id``, ``score`` (1-100 topic score), ``percentile``,
+            ``consent``.
+
+        Raises:
+            NotFoundError: when there is no such topic.
+        """
+        from influence.engine.topics import topic_leaderboard
+
+        rows = topic_leaderboard(self.store, topic, limit, self.policy)
+        return pd.DataFrame(
+            [{"rank": i, "person_id": r.id, "score": r.score, "percentile": r.percentile,
+              "consent": r.consent} for i, r in enumerate(rows, start=1)],
+            columns=["rank", "person_id", "score", "percentile", "consent"])
+
+    def person_topics(self, person_id: str, *, limit: int = 10) -> pd.DataFrame:
+        """A person's top topics by topic score.
+
+        Args:
+            person_id: e.g. ``stackexchange:42``.
+            limit: at most this many topics.
+
+        Returns:
+            Columns ``topic``, ``score``, ``percentile`` (None when the policy does not
+            publish this person: the topics are listed, their scores are not).
+
+        Raises:
+            NotFoundError: when there is no such person.
+        """
+        from influence.engine.topics import person_topics
+
+        found = person_topics(self.store, person_id, self.policy, first=limit)
+        return pd.DataFrame([asdict(t) for t in found.topics],
+                            columns=["topic", "score", "percentile"])
+
+    def related_topics(self, topic: str, *, limit: int = 10) -> pd.DataFrame:
+        """Topics that most often share posts with ``topic``.
+
+        Args:
+            topic: a topic name.
+            limit: at most this many rows.
+
+        Returns:
+            Columns ``topic``, ``together`` (posts tagged with both), ``same_community``.
+
+        Raises:
+            NotFoundError: when there is no such topic.
+        """
+        from influence.engine.topics import related_topics
+
+        return pd.DataFrame([asdict(r) for r in related_topics(self.store, topic, limit)],
+                            columns=["topic", "together", "same_community"])
+
+    def communities(self, kind: Literal["topics", "people"] = "topics", *,
+                    limit: int = 20, members: int = 10) -> pd.DataFrame:
+        """Communities from the last :meth:`recompute`, largest first.
+
+        Args:
+            kind: ``topics`` (clusters of topics by co-occurrence and shared audience) or
+                ``people`` (clusters of the interaction graph).
+            limit: at most this many communities.
+            members: topics listed per topic community, or top people per people community.
+
+        Returns:
+            For ``topics``: ``community_id``, ``name``, ``size`` (topics), ``posts``,
+            ``topics``, ``modularity``. For ``people``: ``community_id``, ``size`` (people,
+            everyone counted), ``top_people`` (only people the policy publishes, by score),
+            ``topics`` (the community's top topics).
+
+        Raises:
+            InvalidInputError: for another ``kind``.
+        """
+        from influence.engine.communities import people_communities, topic_communities
+
+        if kind == "topics":
+            return pd.DataFrame(
+                [{"community_id": c.id, "name": c.name, "size": c.size, "posts": c.posts,
+                  "topics": list(c.topics), "modularity": c.modularity}
+                 for c in topic_communities(self.store, limit, members)],
+                columns=["community_id", "name", "size", "posts", "topics", "modularity"])
+        if kind == "people":
+            return pd.DataFrame(
+                [{"community_id": c.id, "size": c.size, "top_people": list(c.top),
+                  "topics": list(c.topics)}
+                 for c in people_communities(self.store, self.policy, limit, members)],
+                columns=["community_id", "size", "top_people", "topics"])
+        raise InvalidInputError(f"kind must be 'topics' or 'people', not {kind!r}.")
+
+    # --- graph --------------------------------------------------------------------------------
+
+    def neighbours(self, person_id: str, *, direction: Literal["IN", "OUT", "BOTH"] = "BOTH",
+                   kinds: Sequence[str] | None = None, limit: int = 20) -> pd.DataFrame:
+        """The people a person engaged with (OUT), was engaged by (IN), or both.
+
+        Args:
+            person_id: e.g. ``stackexchange:42``.
+            direction: ``OUT``, ``IN`` or ``BOTH``.
+            kinds: only these interaction kinds (e.g. ``["answer", "comment"]``).
+            limit: at most this many neighbours, heaviest first.
+
+        Returns:
+            Columns ``person_id``, ``interactions``, ``kinds`` (list), ``weight`` (sum of the
+            model's kind weights, undecayed), ``consent``, ``score``, ``percentile`` (None
+            when the policy does not publish the neighbour). Empty when there are none.
+
+        Raises:
+            InvalidInputError: for another ``direction``.
+        """
+        from influence.engine.graph_reads import neighbours
+
+        if direction not in ("IN", "OUT", "BOTH"):
+            raise InvalidInputError(f"direction must be IN, OUT or BOTH, not {direction!r}.")
+        found = neighbours(self.store, [person_id], direction=direction,
+                           kinds=None if kinds is None else list(kinds), first=limit,
+                           weights=self.settings.model.kind_weights, policy=self.policy)
+        return pd.DataFrame(
+            [{"person_id": n.person.id, "interactions": n.interactions, "kinds": list(n.kinds),
+              "weight": n.weight, "consent": n.person.consent, "score": n.person.score,
+              "percentile": n.person.percentile} for n in found.get(person_id, [])],
+            columns=["person_id", "interactions", "kinds", "weight", "consent", "score",
+                     "percentile"])
+
+    def to_networkx(self, person_id: str, *, depth: int = 1, limit: int = 20,
+                    kinds: Sequence[str] | None = None) -> nx.DiGraph[str]:
+        """The engagement subgraph around a person, as a directed networkx graph.
+
+        An edge ``u -> v`` means ``u`` engaged with ``v`` (answered, commented, voted ...).
+        The graph grows breadth-first ``depth`` hops from ``person_id``, keeping each
+        person's ``limit`` heaviest neighbours in each direction.
+
+        Args:
+            person_id: the centre, e.g. ``stackexchange:42``.
+            depth: hops from the centre (1-3).
+            limit: neighbours kept per person and direction.
+            kinds: only these interaction kinds.
+
+        Returns:
+            Nodes carry ``consent``, ``score``, ``percentile`` (None when not published) and
+            ``hop``; edges carry ``interactions``, ``kinds``, ``weight``.
+
+        Raises:
+            NotFoundError: when there is no such person.
+            InvalidInputError: when ``depth`` is not 1-3.
+        """
+        import networkx as nx
+
+        from influence.engine.graph_reads import neighbours
+        from influence.engine.reads import get_person
+
+        if not 1 <= depth <= 3:
+            raise InvalidInputError(f"depth must be 1, 2 or 3, not {depth}.",
+                                    hint="Deeper subgraphs grow too fast to draw.")
+        centre = get_person(self.store, person_id, self.policy)
+        graph: nx.DiGraph[str] = nx.DiGraph()
+        graph.add_node(centre.id, consent=centre.consent, score=centre.score,
+                       percentile=centre.percentile, hop=0)
+        frontier = [centre.id]
+        for hop in range(1, depth + 1):
+            found: set[str] = set()
+            for direction in ("OUT", "IN"):
+                batch = neighbours(self.store, frontier, direction=direction,
+                                   kinds=None if kinds is None else list(kinds), first=limit,
+                                   weights=self.settings.model.kind_weights,
+                                   policy=self.policy)
+                for source, near in batch.items():
+                    for n in near:
+                        other = n.person
+                        if other.id not in graph:
+                            graph.add_node(other.id, consent=other.consent, score=other.score,
+                                           percentile=other.percentile, hop=hop)
+                            found.add(other.id)
+                        u, v = (source, other.id) if direction == "OUT" else (other.id, source)
+                        graph.add_edge(u, v, interactions=n.interactions, kinds=list(n.kinds),
+                                       weight=n.weight)
+            frontier = sorted(found)
+            if not frontier:
+                break
+        return graph
+
+    # --- evaluation ---------------------------------------------------------------------------
+
+    def evaluate(self, dataset: str | Path, *, format: LoadFormat = "snap",
+                 cut: str | float = 0.8, horizon_days: float | None = None,
+                 farm_size: int = 50, farm_repeats: int = 5, pod_size: int = 10,
+                 network: str | None = None, on: Literal["scratch", "this"] = "scratch",
+                 progress: bool | None = None) -> Evaluation:
+        """Evaluate the score on a timestamped dataset (``influence evaluate influence``).
+
+        Scores from the events before the cut are compared with four baselines (engagement
+        count, distinct engagers, in-degree, plain PageRank) on how well they predict who gets
+        engaged after the cut, how far a like farm and an engagement pod move their targets,
+        and how much scores of inactive users move from one day to the next. The model
+        parameters are the operator's (``settings.model``); nothing is tuned here.
+
+        The evaluation deletes everything in the database it runs on. ``on="scratch"``
+        (default) uses a second local server (``<data_dir>-eval`` on ``db_port + 2``), started
+        for the run and stopped after; ``on="this"`` WIPES this client's database, for
+        databases that are themselves scratch (tests, throw-away servers).
+
+        Args:
+            dataset: an edge-list file or a Stack Exchange dump folder.
+            format: ``snap``, ``higgs``, ``konect``, ``bitcoin`` or ``stackexchange``.
+            cut: a fraction of the events in (0, 1), or a date such as ``"2004-08-01"``.
+            horizon_days: count engagers only this many days after the cut (default: all).
+            farm_size: fresh accounts in the like farm.
+            farm_repeats: engagements per farm account (and per pod pair).
+            pod_size: members of the engagement pod.
+            network: network name for the accounts (default from the format).
+            on: ``"scratch"`` or ``"this"`` (see above).
+            progress: show a progress bar over the steps (default: the client's setting).
+
+        Returns:
+            The results as DataFrames (see :class:`Evaluation`).
+
+        Raises:
+            InvalidInputError: for an unknown format, a bad cut or no event before the cut.
+            EnvironmentProblemError: when the scratch server cannot be started.
+        """
+        from influence.commands_evaluate import read_dataset, scratch_store
+        from influence.engine.evaluation import (
+            EvaluationOptions,
+            evaluate,
+            events_of,
+            parse_cut,
+        )
+
+        if on not in ("scratch", "this"):
+            raise InvalidInputError(f"on must be 'scratch' or 'this', not {on!r}.")
+        records, name, _ = read_dataset(Path(dataset), format, network, self.settings)
+        when = parse_cut(str(cut), [e.at for e in events_of(records)])
+        options = EvaluationOptions(cut=when, horizon_days=horizon_days, farm_size=farm_size,
+                                    farm_repeats=farm_repeats, pod_size=pod_size)
+        steps = 5  # load, score, farm, pod, next day: one progress line each
+        with self._bar(progress) as bar:
+            task = bar.add_task("evaluate", total=steps)
+
+            def step(message: str) -> None:
+                if bar.tasks[task].description != "evaluate":
+                    bar.advance(task)
+                bar.update(task, description=f"evaluate: {message[:60]}")
+
+            if on == "this":
+                report = evaluate(self.store, records, network=name, dataset=Path(dataset).name,
+                                  options=options, params=self.settings.model,
+                                  batch_size=self.settings.batch_size, progress=step)
+            else:
+                with scratch_store(self.settings, None, wipe=False) as scratch:
+                    report = evaluate(scratch,  # type: ignore[arg-type]
+                                      records, network=name, dataset=Path(dataset).name,
+                                      options=options, params=self.settings.model,
+                                      batch_size=self.settings.batch_size, progress=step)
+            bar.update(task, completed=steps)
+        return _evaluation_frames(report)
+
+
+def _people_frame(people: Sequence[PersonView]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"person_id": p.id, "consent": p.consent, "score": p.score, "percentile": p.percentile,
+          "accounts": [f"{a.network}:{a.id}" for a in p.accounts]} for p in people],
+        columns=["person_id", "consent", "score", "percentile", "accounts"])
+
+
+def _evaluation_frames(report: EvaluationReport) -> Evaluation:
+    from influence.engine.evaluation import NDCG_KS
+
+    summary = pd.Series({
+        "dataset": report.dataset, "network": report.network,
+        "cut": pd.Timestamp(report.cut, unit="s", tz="UTC"), "horizon_days": report.horizon_days,
+        "events_total": report.events_total, "events_before_cut": report.events_before_cut,
+        "events_after_cut": report.events_after_cut, "users_seen": report.users_seen,
+        "users_engaged_after": report.users_engaged_after, "farm_target": report.farm_target,
+        "pod_members": list(report.pod_members), "stable_users": report.stable_users,
+        "seconds": dict(report.seconds),
+    }, name="evaluation")
+    rankings = pd.DataFrame(
+        [{"method": r.method, "spearman": r.spearman,
+          **{f"ndcg_at_{k}": r.ndcg.get(k) for k in NDCG_KS}} for r in report.rankings],
+        columns=["method", "spearman", *(f"ndcg_at_{k}" for k in NDCG_KS)])
+    manipulation = pd.DataFrame(
+        [{"attack": attack, "method": s.method, "rank_before": s.rank_before,
+          "rank_after": s.rank_after, "rank_gain": s.rank_gain, "score_before": s.score_before,
+          "score_after": s.score_after, "score_change_pct": s.score_change_pct}
+         for attack, shifts in (("like_farm", report.farm), ("engagement_pod", report.pod))
+         for s in shifts],
+        columns=["attack", "method", "rank_before", "rank_after", "rank_gain", "score_before",
+                 "score_after", "score_change_pct"])
+    stability = pd.DataFrame([asdict(s) for s in report.stability],
+                             columns=["method", "users", "mean_abs_percentile_change",
+                                      "max_abs_percentile_change", "spearman_day_over_day",
+                                      "mean_abs_score_change", "max_abs_score_change"])
+    ours = pd.Series(report.our_scores, name="score", dtype="float64")
+    ours.index.name = "user"
+    return Evaluation(summary, rankings, manipulation, stability,
+                      ours.sort_values(ascending=False, kind="stable"))
