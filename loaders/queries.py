@@ -116,14 +116,21 @@ UPSERT_POSTS = Query(
     """,
 )
 
+ENSURE_ACCOUNTS = Query(
+    "ensure_accounts",
+    """
+    UNWIND $rows AS row
+    MERGE (a:Account {key: row.key})
+    ON CREATE SET a.network = row.network, a.id = row.id
+    """,
+)
+
 UPSERT_INTERACTIONS = Query(
     "upsert_interactions",
     """
     UNWIND $rows AS row
-    MERGE (a:Account {key: row.actor_key})
-    ON CREATE SET a.network = row.network, a.id = row.actor
-    MERGE (b:Account {key: row.target_key})
-    ON CREATE SET b.network = row.network, b.id = row.target
+    MATCH (a:Account {key: row.actor_key})
+    MATCH (b:Account {key: row.target_key})
     MERGE (a)-[r:ENGAGED {id: row.key}]->(b)
     SET r.kind = row.kind, r.at = row.at, r.network = row.network, r.post = row.post_key,
         r.topics = row.topics, r.value = row.value

@@ -87,6 +87,16 @@ def _rows(record: Record) -> list[tuple[str, dict[str, Any]]]:  # noqa: PLR0911 
                          "source": record.source, "at": record.at})]
 
 
+def _endpoints(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The distinct accounts at either end of a batch of interactions."""
+    seen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        for key, ident in ((row["actor_key"], row["actor"]), (row["target_key"], row["target"])):
+            if key not in seen:
+                seen[key] = {"key": key, "network": row["network"], "id": ident}
+    return list(seen.values())
+
+
 _ORDER = (("people", q.UPSERT_PEOPLE), ("accounts", q.UPSERT_ACCOUNTS),
           ("links", q.LINK_ACCOUNTS), ("topics", q.UPSERT_TOPICS), ("posts", q.UPSERT_POSTS),
           ("post_links", q.UPSERT_POST_LINKS), ("interactions", q.UPSERT_INTERACTIONS),
@@ -123,8 +133,12 @@ class Writer:
         for kind, query in _ORDER:
             rows = self._buffers.pop(kind, [])
             for start in range(0, len(rows), self.batch_size):
-                if self.store is not None:
-                    self.store.write(query, rows=rows[start:start + self.batch_size])
+                if self.store is None:
+                    continue
+                batch = rows[start:start + self.batch_size]
+                if kind == "interactions":  # accounts first: the MERGE of edges stays lean
+                    self.store.write(q.ENSURE_ACCOUNTS, rows=_endpoints(batch))
+                self.store.write(query, rows=batch)
             if rows:
                 self.written[kind] = self.written.get(kind, 0) + len(rows)
 

@@ -28,7 +28,7 @@ def test_batches_flush_in_dependency_order(tmp_path: Path) -> None:
     assert (tally.read, tally.loaded, tally.skipped, tally.quarantined) == (8, 6, 1, 1)
     # the second interaction fills a batch: accounts are flushed before interactions
     writes = [n for n in store.names() if n != "tombstone_hashes"]  # erasure screen reads first
-    assert writes[:2] == ["upsert_accounts", "upsert_interactions"]
+    assert writes[:3] == ["upsert_accounts", "ensure_accounts", "upsert_interactions"]
     written = sum(len(p["rows"]) for n, p in store.calls if n == "upsert_interactions")
     assert written == 5
     assert store.names()[-1] == "link_orphan_accounts"
@@ -40,7 +40,8 @@ def test_rows_carry_network_scoped_keys() -> None:
     writer = Writer(store, batch_size=10)
     writer.add(_interaction(7))
     writer.flush()
-    (name, params), = store.calls
+    (ensure, _), (name, params) = store.calls
+    assert ensure == "ensure_accounts"
     row = params["rows"][0]
     assert name == "upsert_interactions"
     assert (row["key"], row["actor_key"], row["target_key"]) == ("n:7", "n:a", "n:b")
