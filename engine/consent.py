@@ -19,12 +19,18 @@ import re
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from influence.engine import consent_queries as q
 from influence.engine.reads import PublishPolicy, published_states
-from influence.errors import InvalidInputError, NotFoundError, UnauthenticatedError
+from influence.errors import (
+    ConsentDeniedError,
+    InfluenceError,
+    InvalidInputError,
+    NotFoundError,
+    UnauthenticatedError,
+)
 from influence.settings import Settings, get_settings
 from influence.store import QueryRunner, Row
 
@@ -450,28 +456,56 @@ def _jsonable(value: Any) -> Any:
 
 def _engine_sections(runner: QueryRunner, person_id: str, policy: PublishPolicy,
                      unavailable: list[str]) -> dict[str, Any]:
-    """Score history, topics and explanation from the model and topic engines, when present."""
+    """Score history, topics and explanation from the model and topic engines, when present.
+
+    These are the person's own data, so they are exported even when the policy does not
+    publish the person; other people inside them stay anonymous unless published.
+    """
     from influence.engine import reads
 
-    sections: dict[str, Any] = {}
-    history = getattr(reads, "score_history", None)
-    if history is not None:
-        sections["score_history"] = history(runner, person_id, None, None)
-    else:
-        unavailable.append("score_history")
-    try:
-        from influence.engine import topics  # type: ignore[attr-defined,unused-ignore]
+    sections: dict[str, Any] = {"score_history": None, "topics": None, "explanation": None}
 
-        sections["topics"] = topics.person_topics(runner, person_id, "not_opted_out", first=1000)
-    except ImportError:
-        unavailable.append("topics")
-    try:
+    def attempt(name: str, produce: Any) -> None:
+        try:
+            sections[name] = produce()
+        except ImportError:
+            unavailable.append(f"{name}: not installed")
+        except InfluenceError as error:
+            unavailable.append(f"{name}: {error.message}")
+
+    def history() -> Any:
+        return reads.score_history(runner, person_id, 0, 32_503_680_000,  # type: ignore[attr-defined,unused-ignore]
+                                   "not_opted_out")
+
+    def topics() -> Any:
+        from influence.engine import topics as engine_topics  # type: ignore[attr-defined,unused-ignore]
+
+        return engine_topics.person_topics(runner, person_id, "not_opted_out", first=1000)
+
+    def explanation() -> Any:
         from influence.engine import explain  # type: ignore[attr-defined,unused-ignore]
 
-        sections["explanation"] = explain.explain(runner, person_id, policy)
-    except ImportError:
-        unavailable.append("explanation")
+        try:
+            return explain.explain(runner, person_id, policy)
+        except ConsentDeniedError:  # their own score, not published: others stay anonymous
+            own = explain.explain(runner, person_id, "not_opted_out")
+            return _anonymised(runner, own, policy)
+
+    attempt("score_history", history)
+    attempt("topics", topics)
+    attempt("explanation", explanation)
     return sections
+
+
+def _anonymised(runner: QueryRunner, explanation: Any, policy: PublishPolicy) -> Any:
+    """The explanation with engagers the policy does not publish turned anonymous."""
+    ids = [c.person_id for c in explanation.top_people if c.person_id is not None]
+    shown = {r["id"] for r in runner.read(q.PEOPLE_CONSENT, ids=ids)
+             if r["consent"] in published_states(policy)}
+    people = tuple(c if c.person_id is None or c.person_id in shown
+                   else replace(c, person_id=None, anonymous=True)
+                   for c in explanation.top_people)
+    return replace(explanation, top_people=people)
 
 
 # --- tokens ---------------------------------------------------------------------------------

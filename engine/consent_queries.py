@@ -222,6 +222,11 @@ EXPORT_OTHER_LINKS = Query(
     """,
 )
 
+PEOPLE_CONSENT = Query(
+    "people_consent",
+    "UNWIND $ids AS id MATCH (p:Person {id: id}) RETURN p.id AS id, p.consent AS consent",
+)
+
 # --- audit log ----------------------------------------------------------------------------
 
 APPEND_AUDIT = Query(
