@@ -39,7 +39,7 @@ def _actor(info: Info[Any, None], person_id: str | None, person_token: str | Non
     bearer = _bearer(info)
     if bearer:
         try:
-            return consent.authorize(settings, bearer, None)
+            return consent.authorize(settings, bearer, person_id)
         except UnauthenticatedError:
             if person_token is None:
                 raise

@@ -168,4 +168,5 @@ def test_opting_out_erases(store: Store, settings: Settings) -> None:
     assert change.erasure.residual == ()
     keys = {row["id"]}
     assert scan(store, keys, set(), set()) == []
-    assert consent.is_tombstoned(store, *row["id"].split(":", 1), settings=settings)
+    network, account = row["id"].split(":", 1)
+    assert consent.is_tombstoned(store, network, account, settings=settings)
