@@ -80,7 +80,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def context(request: Request) -> Context:
         caller: Caller = request.scope["state"]["caller"]
         runner = TimedRunner(state["store"], metrics.observe_db)
-        request.scope["state"]["graphql_log"] = {}
         ctx = Context(store=runner, settings=settings, token=caller.key,
                       operator=caller.operator)
         request.scope["state"]["runner"] = runner

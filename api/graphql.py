@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Generic, TypeVar
@@ -18,7 +19,7 @@ import strawberry
 from strawberry.types import Info
 
 from influence.api.context import Context, NeighbourKey
-from influence.engine import graph_reads, topics
+from influence.engine import explain, graph_reads, reads, topics
 from influence.engine.graph_reads import CommunityRow, Neighbour, TopicRow
 from influence.engine.reads import PersonView
 from influence.engine.scoring import compute_scores
@@ -122,6 +123,68 @@ class Account:
     id: str
 
 
+@strawberry.type(description="The score the credit from one network alone would give.")
+class NetworkScore:
+    network: str
+    score: float
+
+
+@strawberry.type(description="Part of a score carried by one network or interaction kind.")
+class Contribution:
+    name: str
+    contribution: float = strawberry.field(description="Score points.")
+    share: float = strawberry.field(description="Share of the score, 0-1.")
+
+
+@strawberry.type(description="Part of a score carried by one engager (or a pooled group).")
+class PersonContribution:
+    person_id: str | None = strawberry.field(
+        description="Null for pooled entries: engagers the policy hides, or beyond the top.")
+    contribution: float
+    share: float
+    interactions: int
+    people: int
+    anonymous: bool
+
+
+@strawberry.type(description="Why a person has their score; each breakdown sums to it.")
+class Explanation:
+    score: float
+    percentile: float | None
+    confidence: float | None
+    asof: int | None
+    engagers: int
+    interactions: int
+    by_network: list[Contribution]
+    by_kind: list[Contribution]
+    top_people: list[PersonContribution]
+    hints: list[str]
+
+    @classmethod
+    def from_engine(cls, e: explain.Explanation) -> Explanation:
+        def parts(cs: tuple[explain.Contribution, ...]) -> list[Contribution]:
+            return [Contribution(name=c.name, contribution=c.contribution, share=c.share)
+                    for c in cs]
+
+        return cls(score=e.score, percentile=e.percentile, confidence=e.confidence,
+                   asof=e.asof, engagers=e.engagers, interactions=e.interactions,
+                   by_network=parts(e.by_network), by_kind=parts(e.by_kind),
+                   top_people=[PersonContribution(
+                       person_id=p.person_id, contribution=p.contribution, share=p.share,
+                       interactions=p.interactions, people=p.people, anonymous=p.anonymous)
+                       for p in e.top_people],
+                   hints=list(e.hints))
+
+
+@strawberry.type(description="One dated score snapshot; change is against the previous one.")
+class HistoryPoint:
+    asof: int
+    score: float
+    percentile: float | None
+    confidence: float | None
+    change: float | None
+
+
 @strawberry.type(description="A person's score on one topic (null when the policy hides it).")
 class TopicScore:
     name: str
@@ -154,14 +217,41 @@ class Person:
     percentile: float | None = strawberry.field(
         description="Share of scored people with a lower score, in percent."
     )
+    confidence: float | None = strawberry.field(
+        description="How much evidence backs the score, 0-1 (docs/MODEL.md); null when hidden.")
+    network_scores: list[NetworkScore] = strawberry.field(
+        description="The score the credit from each network alone would give (empty if hidden).")
 
     @classmethod
     def from_view(cls, view: PersonView) -> Person:
         return cls(
             id=strawberry.ID(view.id), consent=view.consent,
             accounts=[Account(network=a.network, id=a.id) for a in view.accounts],
-            score=view.score, percentile=view.percentile,
+            score=view.score, percentile=view.percentile, confidence=view.confidence,
+            network_scores=[NetworkScore(network=n.network, score=n.score)
+                            for n in view.network_scores],
         )
+
+    @strawberry.field(description="Why the person has their score: breakdowns by network, "
+                      "kind and engager that each sum to the score (CONSENT_DENIED if hidden).")
+    async def explanation(self, info: CtxInfo, first: First = 10) -> Explanation | None:
+        ctx = info.context
+        why = await ctx.run(explain.explain, ctx.store, str(self.id),
+                            ctx.settings.publish_policy, first=_page(first),
+                            params=ctx.settings.model)
+        return Explanation.from_engine(why)
+
+    @strawberry.field(description="Dated score snapshots between two dates (epoch seconds), "
+                      "oldest first, with each change (default: all until now; "
+                      "CONSENT_DENIED if hidden).")
+    async def history(self, info: CtxInfo, since: int = 0,
+                      until: int | None = None) -> list[HistoryPoint] | None:
+        ctx = info.context
+        end = int(time.time()) if until is None else until
+        points = await ctx.run(reads.score_history, ctx.store, str(self.id), since, end,
+                               ctx.settings.publish_policy)
+        return [HistoryPoint(asof=p.asof, score=p.score, percentile=p.percentile,
+                             confidence=p.confidence, change=p.change) for p in points]
 
     @strawberry.field(description="Networks the person has accounts on.")
     def networks(self) -> list[str]:

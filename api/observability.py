@@ -115,9 +115,13 @@ class GraphQLGate:
             elapsed = time.perf_counter() - started
             self.metrics.requests.labels(str(status["code"])).inc()
             self.metrics.latency.observe(elapsed)
-            fields = {"method": scope["method"], "path": scope["path"], "status": status["code"],
-                      "ms": round(elapsed * 1000, 2), "caller": caller.id,
-                      **scope["state"].get("graphql_log", {})}
+            fields: dict[str, Any] = {"method": scope["method"], "path": scope["path"],
+                                      "status": status["code"], "ms": round(elapsed * 1000, 2),
+                                      "caller": caller.id}
+            runner = scope["state"].get("runner")
+            if runner is not None:
+                fields.update(db_ms=round(runner.db_seconds * 1000, 2),
+                              round_trips=runner.round_trips)
             log.info("request", extra={"fields": fields})
 
 

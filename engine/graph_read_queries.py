@@ -14,7 +14,8 @@ PEOPLE_BY_IDS = Query(
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
     WITH p, collect(a {.network, .id}) AS accounts
     RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
-           accounts
+           p.confidence AS confidence, p.score_networks AS score_networks,
+           p.network_scores AS network_scores, accounts
     """,
 )
 
@@ -40,8 +41,9 @@ _NEIGHBOUR_TAIL = """
         WITH o, interactions, kinds, weight, collect(oa {.network, .id}) AS accounts
         ORDER BY weight DESC, interactions DESC, o.id ASC
         RETURN collect({id: o.id, consent: o.consent, score: o.score, percentile: o.percentile,
-                        accounts: accounts, interactions: interactions, kinds: kinds,
-                        weight: weight}) AS neighbours
+                        confidence: o.confidence, score_networks: o.score_networks,
+                        network_scores: o.network_scores, accounts: accounts,
+                        interactions: interactions, kinds: kinds, weight: weight}) AS neighbours
     }
     RETURN p.id AS id, neighbours
 """
@@ -90,7 +92,8 @@ SEARCH_PEOPLE = Query(
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
     WITH p, collect(a {.network, .id}) AS accounts
     RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
-           accounts
+           p.confidence AS confidence, p.score_networks AS score_networks,
+           p.network_scores AS network_scores, accounts
     ORDER BY CASE WHEN consent IN $states THEN score END DESC, id ASC
     """,
 )
@@ -114,7 +117,8 @@ LEADERBOARD_PAGE = Query(
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
     WITH p, collect(a {.network, .id}) AS accounts
     RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
-           accounts
+           p.confidence AS confidence, p.score_networks AS score_networks,
+           p.network_scores AS network_scores, accounts
     ORDER BY score DESC, id ASC
     """,
 )
@@ -139,7 +143,8 @@ TOPIC_LEADERBOARD_PAGE = Query(
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
     WITH p, collect(a {.network, .id}) AS accounts
     RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
-           accounts
+           p.confidence AS confidence, p.score_networks AS score_networks,
+           p.network_scores AS network_scores, accounts
     ORDER BY score DESC, id ASC
     """,
 )

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from influence.engine import graph_read_queries as q
-from influence.engine.reads import Account, PersonView, PublishPolicy, published_states
+from influence.engine.reads import (
+    Account,
+    NetworkScore,
+    PersonView,
+    PublishPolicy,
+    published_states,
+)
 from influence.errors import InvalidInputError
 from influence.store import QueryRunner, Row
 
@@ -53,11 +59,15 @@ class CommunityRow:
 def view(row: Row, policy: PublishPolicy) -> PersonView:
     """A person row (id, consent, score, percentile, accounts) as a reader may see it."""
     shown = row["consent"] in published_states(policy)
+    networks = zip(row.get("score_networks") or [], row.get("network_scores") or [],
+                   strict=False)
     return PersonView(
         id=row["id"], consent=row["consent"],
         accounts=tuple(Account(a["network"], a["id"]) for a in row["accounts"]),
         score=row["score"] if shown else None,
         percentile=row["percentile"] if shown else None,
+        confidence=row.get("confidence") if shown else None,
+        network_scores=tuple(NetworkScore(n, v) for n, v in networks) if shown else (),
     )
 
 
