@@ -178,3 +178,81 @@ def events(
     run_load(_with_identities(adapter, identities), total, "events", inputs=inputs,
              dry_run=dry_run, strict=strict, show_progress=progress, restart=restart,
              self_interactions=self_interactions, options=(network or "",))
+
+
+Paths = Annotated[list[Path], typer.Argument(help="JSON-lines files, or folders of them.")]
+NetworkOpt = Annotated[str | None, typer.Option(help="Network name stored on accounts "
+                                                "(default: the adapter's).")]
+
+
+def _adapter_load(name: str, adapter_cls: type, paths: list[Path], network: str | None,
+                  identities: Path | None, *, dry_run: bool, strict: bool, progress: bool,
+                  restart: bool, self_interactions: str | None) -> None:
+    adapter = adapter_cls(paths, network=network) if network else adapter_cls(paths)
+    inputs = list(adapter.files) + ([identities] if identities else [])
+    run_load(_with_identities(adapter, identities), adapter.total_rows(), name, inputs=inputs,
+             dry_run=dry_run, strict=strict, show_progress=progress, restart=restart,
+             self_interactions=self_interactions, options=(network or "",))
+
+
+def twitter(paths: Paths, *, network: NetworkOpt = None, identities: Identities = None,
+            dry_run: DryRun = False, strict: Strict = False, progress: ShowProgress = True,
+            restart: Restart = False, self_interactions: SelfOpt = None) -> None:
+    """Load Twitter/X API v2 JSON: one response page or one tweet per line.
+
+    Example line (a reply; referenced_tweets replied_to/quoted/retweeted, entities
+    mentions/hashtags and includes.users/tweets are used):
+    {"data":[{"id":"2","author_id":"7","created_at":"2024-05-10T09:05:00Z","in_reply_to_user_id":"9","referenced_tweets":[{"type":"replied_to","id":"1"}]}],"includes":{"users":[{"id":"7"}]}}
+    """
+    from influence.loaders.twitter import TwitterAdapter
+
+    _adapter_load("twitter", TwitterAdapter, paths, network, identities, dry_run=dry_run,
+                  strict=strict, progress=progress, restart=restart,
+                  self_interactions=self_interactions)
+
+
+def mastodon(paths: Paths, *, network: NetworkOpt = None, identities: Identities = None,
+             dry_run: DryRun = False, strict: Strict = False, progress: ShowProgress = True,
+             restart: Restart = False, self_interactions: SelfOpt = None) -> None:
+    """Load Mastodon API status JSON: one status (or one page array) per line.
+
+    Example line (reblog, in_reply_to_account_id, mentions and tags are used; accounts
+    become username@instance):
+    {"id":"11","created_at":"2024-05-10T09:05:00Z","account":{"id":"2","username":"bo","acct":"bo@fosstodon.org","url":"https://fosstodon.org/@bo"},"in_reply_to_id":"10","in_reply_to_account_id":"1","mentions":[{"id":"1","acct":"ana@mastodon.social"}],"tags":[{"name":"sourdough"}],"reblog":null}
+    """
+    from influence.loaders.mastodon import MastodonAdapter
+
+    _adapter_load("mastodon", MastodonAdapter, paths, network, identities, dry_run=dry_run,
+                  strict=strict, progress=progress, restart=restart,
+                  self_interactions=self_interactions)
+
+
+def bluesky(paths: Paths, *, network: NetworkOpt = None, identities: Identities = None,
+            dry_run: DryRun = False, strict: Strict = False, progress: ShowProgress = True,
+            restart: Restart = False, self_interactions: SelfOpt = None) -> None:
+    """Load Bluesky repository records as JSON lines (repo export or jetstream).
+
+    Example line (app.bsky.feed.post/like/repost and app.bsky.graph.follow are used):
+    {"repo":"did:plc:bo","uri":"at://did:plc:bo/app.bsky.feed.like/3k","record":{"$type":"app.bsky.feed.like","subject":{"uri":"at://did:plc:ana/app.bsky.feed.post/3j"},"createdAt":"2024-05-10T09:06:00Z"}}
+    """
+    from influence.loaders.bluesky import BlueskyAdapter
+
+    _adapter_load("bluesky", BlueskyAdapter, paths, network, identities, dry_run=dry_run,
+                  strict=strict, progress=progress, restart=restart,
+                  self_interactions=self_interactions)
+
+
+def reddit(paths: Paths, *, network: NetworkOpt = None, identities: Identities = None,
+           dry_run: DryRun = False, strict: Strict = False, progress: ShowProgress = True,
+           restart: Restart = False, self_interactions: SelfOpt = None) -> None:
+    """Load Reddit dumps in the Pushshift NDJSON shape (submissions and comments).
+
+    Example line (a comment; parent_id t1_/t3_ credits the parent's author, subreddit is
+    the topic):
+    {"id":"l3a001","author":"bo_dev","created_utc":1715331900,"subreddit":"Sourdough","parent_id":"t3_1cp0a1","link_id":"t3_1cp0a1","score":7}
+    """
+    from influence.loaders.reddit import RedditAdapter
+
+    _adapter_load("reddit", RedditAdapter, paths, network, identities, dry_run=dry_run,
+                  strict=strict, progress=progress, restart=restart,
+                  self_interactions=self_interactions)

@@ -1,0 +1,94 @@
+"""Adapter for Reddit dumps in the Pushshift NDJSON shape (``RS_*`` submissions and
+``RC_*`` comments, one JSON object per line; decompress ``.zst`` first).
+
+Two passes: the first indexes the author of every submission (``t3_<id>``) and comment
+(``t1_<id>``) so that the second can credit the author a comment replies to. Memory grows
+with the number of posts (about 100 bytes each).
+
+* a submission: a post, its ``subreddit`` as topic.
+* a comment: a post (``comment``) whose parent is ``parent_id``, and a ``comment``
+  interaction to the parent's author when that author is known and not deleted.
+* ``[deleted]`` / ``AutoModerator`` authors: the post is loaded without an author; no
+  interaction is credited to or from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from influence.loaders.base import Items, Rejected, RowError, build
+from influence.loaders.jsonlines import input_files, need, read_objects
+from influence.loaders.records import InteractionKind, InteractionRecord, PostRecord, Record
+
+NOT_PEOPLE = frozenset({"[deleted]", "[removed]", "automoderator"})
+
+
+def _author(obj: dict[str, Any]) -> str | None:
+    name = obj.get("author")
+    return None if not name or str(name).lower() in NOT_PEOPLE else str(name)
+
+
+def _epoch(value: Any) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError) as exc:
+        raise RowError(f"unparseable timestamp: created_utc {value!r}") from exc
+
+
+def _score(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError) as exc:
+        raise RowError(f"invalid record: score {value!r} is not a number") from exc
+
+
+def _fullname(obj: dict[str, Any]) -> str:
+    """``t1_<id>`` for a comment, ``t3_<id>`` for a submission."""
+    ident = str(obj["id"])
+    if ident.startswith(("t1_", "t3_")):
+        return ident
+    return f"t1_{ident}" if "parent_id" in obj else f"t3_{ident}"
+
+
+class RedditAdapter:
+    """Reads Pushshift-shaped submissions and comments (files or folders)."""
+
+    def __init__(self, paths: list[Path], network: str = "reddit") -> None:
+        self.files = input_files(paths, (".jsonl", ".ndjson", ".json"))
+        self.network = network
+        self.authors: dict[str, str | None] = {}
+
+    def total_rows(self) -> int:
+        """Lines in all files."""
+        return sum(p.read_bytes().count(b"\n") for p in self.files)
+
+    def __iter__(self) -> Items:
+        for path in self.files:
+            for _, _, obj in read_objects(path):
+                if isinstance(obj, dict) and obj.get("id"):
+                    self.authors[_fullname(obj)] = _author(obj)
+        for path in self.files:
+            for line, raw, obj in read_objects(path):
+                if isinstance(obj, str):
+                    yield Rejected(path.name, line, raw, obj)
+                else:
+                    yield build(path.name, line, raw, self._thing(obj))
+
+    def _thing(self, obj: dict[str, Any]) -> Iterator[Record]:
+        need(obj, "id", "created_utc")
+        name, author, at = _fullname(obj), _author(obj), _epoch(obj["created_utc"])
+        topics = (str(obj["subreddit"]).lower(),) if obj.get("subreddit") else ()
+        parent = obj.get("parent_id")
+        if parent is not None and not str(parent).startswith(("t1_", "t3_")):
+            raise RowError(f"invalid record: parent_id {parent!r} is neither t1_ nor t3_")
+        yield PostRecord(network=self.network, id=name, author=author,
+                         kind="comment" if parent else "post", created_at=at,
+                         parent=str(parent) if parent else None, topics=topics,
+                         upvotes=max(_score(obj.get("score")), 0))
+        target = self.authors.get(str(parent)) if parent else None
+        if author and target and target != author:
+            yield InteractionRecord(network=self.network, id=f"{name}-comment", actor=author,
+                                    target=target, kind=InteractionKind.COMMENT, at=at,
+                                    post=name, topics=topics)
