@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -45,9 +45,30 @@ Identities = Annotated[Path | None, typer.Option(
     help="Identity mapping CSV (person,network,account): link accounts to one person.")]
 
 
+AUTO_BULK_ROWS = 200_000
+"""Inputs at least this long go the bulk path when the database is empty (local server)."""
+
+
+def _choose_bulk(store: Any, bulk: bool | None, total: int) -> tuple[bool, bool]:
+    """(use the bulk path, the database is empty)."""
+    from influence.loaders import queries as lq
+
+    settings = get_settings()
+    empty = bool(store.read(lq.DATABASE_IS_EMPTY)[0]["empty"])
+    if bulk and not settings.uses_local_server:
+        raise InvalidInputError(
+            "--bulk needs the server's import directory, which only the local server "
+            "(`influence db start`) shares with this machine.",
+            hint="Drop --bulk to load incrementally into INFLUENCE_NEO4J_URI.")
+    if bulk is None:
+        bulk = settings.uses_local_server and empty and total >= AUTO_BULK_ROWS
+    return bulk, empty
+
+
 def run_load(items: Iterable[Item], total: int, run_name: str, *, inputs: list[Path],
              dry_run: bool, strict: bool, show_progress: bool, restart: bool = False,
-             self_interactions: str | None = None, options: tuple[str, ...] = ()) -> Tally:
+             self_interactions: str | None = None, options: tuple[str, ...] = (),
+             bulk: bool | None = False) -> Tally:
     """Run one load with progress, checkpoints, quarantine and a summary.
 
     Args:
@@ -61,6 +82,8 @@ def run_load(items: Iterable[Item], total: int, run_name: str, *, inputs: list[P
         restart: ignore an earlier run's checkpoint.
         self_interactions: policy override (quarantine, skip, keep).
         options: adapter options that change the records (part of the fingerprint).
+        bulk: stage interactions as CSV and ``LOAD CSV`` them (True), load incrementally
+            (False), or decide (None: bulk for a large input into an empty local database).
 
     Returns:
         The tally.
@@ -85,13 +108,24 @@ def run_load(items: Iterable[Item], total: int, run_name: str, *, inputs: list[P
     store = None if dry_run else Store(settings)
     try:
         checkpoint = None
+        writer: Writer = Writer(store, batch_size=settings.batch_size)
+        bulk_writer = None
         if store is not None:
             run_migrations(store)
-            checkpoint = Checkpoint(store, run_name,
-                                    fingerprint(inputs, *options, f"self={policy}"))
-            if restart:
-                checkpoint.finish()
-        writer = Writer(store, batch_size=settings.batch_size)
+            use_bulk, empty = _choose_bulk(store, bulk, total)
+            if use_bulk:
+                from influence.loaders.bulk import BulkWriter
+
+                bulk_writer = BulkWriter(store, batch_size=settings.batch_size,
+                                         import_dir=settings.data_dir / "import", create=empty)
+                writer = bulk_writer
+                console.print(f"[bold cyan]>[/] bulk path: LOAD CSV from the import directory "
+                              f"({'CREATE, empty database' if empty else 'MERGE'})")
+            else:
+                checkpoint = Checkpoint(store, run_name,
+                                        fingerprint(inputs, *options, f"self={policy}"))
+                if restart:
+                    checkpoint.finish()
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TextColumn("{task.speed:>8.0f} rows/s"),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=console,
@@ -99,6 +133,9 @@ def run_load(items: Iterable[Item], total: int, run_name: str, *, inputs: list[P
             task = bar.add_task(f"loading {run_name}", total=total or None)
             tally = load(items, writer, quarantine, on_item=lambda: bar.advance(task),
                          checkpoint=checkpoint, self_interactions=policy_value)
+        if bulk_writer is not None and store is not None:
+            console.print(f"[bold cyan]>[/] LOAD CSV of {bulk_writer.staged} staged interactions")
+            bulk_writer.commit(store)
     finally:
         if store is not None:
             store.close()
@@ -159,6 +196,10 @@ def events(
     progress: ShowProgress = True,
     restart: Restart = False,
     self_interactions: SelfOpt = None,
+    bulk: Annotated[bool | None, typer.Option(
+        "--bulk/--no-bulk", help="Force (or forbid) the bulk path: CSV in the local server's "
+        "import dir + LOAD CSV ... CALL { } IN TRANSACTIONS. Default: bulk when the database "
+        "is empty and the input has 200,000+ lines.")] = None,
 ) -> None:
     """Load the canonical event format (docs/FORMATS.md): JSON Lines or CSV.
 
@@ -177,7 +218,7 @@ def events(
     total = adapter.total_rows()
     run_load(_with_identities(adapter, identities), total, "events", inputs=inputs,
              dry_run=dry_run, strict=strict, show_progress=progress, restart=restart,
-             self_interactions=self_interactions, options=(network or "",))
+             self_interactions=self_interactions, options=(network or "",), bulk=bulk)
 
 
 Paths = Annotated[list[Path], typer.Argument(help="JSON-lines files, or folders of them.")]

@@ -169,3 +169,43 @@ GRAPH_COUNTS = Query(
     RETURN people, accounts, posts, topics, interactions
     """,
 )
+
+BULK_ACCOUNTS = Query(
+    "bulk_accounts",
+    """
+    LOAD CSV WITH HEADERS FROM $url AS row
+    CALL (row) {
+        MERGE (a:Account {key: row.key})
+        ON CREATE SET a.network = row.network, a.id = row.id
+    } IN TRANSACTIONS OF $batch ROWS
+    """,
+)
+
+BULK_CREATE_INTERACTIONS = Query(
+    "bulk_create_interactions",
+    """
+    LOAD CSV WITH HEADERS FROM $url AS row
+    CALL (row) {
+        MATCH (a:Account {key: row.actor_key})
+        MATCH (b:Account {key: row.target_key})
+        CREATE (a)-[:ENGAGED {id: row.key, kind: row.kind, at: toInteger(row.at),
+                network: row.network, post: row.post_key, value: toFloat(row.value),
+                topics: CASE WHEN row.topics IS NULL THEN [] ELSE split(row.topics, '|') END}]->(b)
+    } IN TRANSACTIONS OF $batch ROWS
+    """,
+)
+
+BULK_MERGE_INTERACTIONS = Query(
+    "bulk_merge_interactions",
+    """
+    LOAD CSV WITH HEADERS FROM $url AS row
+    CALL (row) {
+        MATCH (a:Account {key: row.actor_key})
+        MATCH (b:Account {key: row.target_key})
+        MERGE (a)-[r:ENGAGED {id: row.key}]->(b)
+        SET r.kind = row.kind, r.at = toInteger(row.at), r.network = row.network,
+            r.post = row.post_key, r.value = toFloat(row.value),
+            r.topics = CASE WHEN row.topics IS NULL THEN [] ELSE split(row.topics, '|') END
+    } IN TRANSACTIONS OF $batch ROWS
+    """,
+)

@@ -162,3 +162,25 @@ def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(
     done = store.read(ENGAGED)[0]
     assert done == {"n": total, "distinct_ids": total}
     assert store.read(CHECKPOINT) == []  # a completed run forgets its checkpoint
+
+
+def test_bulk_path_builds_the_same_graph_and_reruns_idempotently(
+        store: Store, settings: Settings, tmp_path: Path) -> None:
+    if not settings.uses_local_server and "INFLUENCE_TEST_BULK" not in os.environ:
+        pytest.skip("the bulk path needs the local server's import directory")
+    from influence.loaders.bulk import BulkWriter
+
+    corpus = [DATA / "canonical", DATA / "broken"]
+    wipe(store)
+    incremental = _load(store, corpus, tmp_path)
+    expected = store.read(lq.GRAPH_COUNTS)[0], store.read(ALL_COUNTS)[0]
+    import_dir = settings.data_dir / "import"
+    for create in (True, False):  # empty database: CREATE; a rerun: MERGE
+        if create:
+            wipe(store)
+        writer = BulkWriter(store, batch_size=500, import_dir=import_dir, create=create)
+        tally = load(CanonicalAdapter(corpus), writer, Quarantine(tmp_path, "bulk"))
+        writer.commit(store)
+        assert tally.as_dict() == incremental.as_dict()
+        assert (store.read(lq.GRAPH_COUNTS)[0], store.read(ALL_COUNTS)[0]) == expected
+        assert not list(import_dir.glob("bulk-*.csv"))  # staged files are removed
