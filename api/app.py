@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         ctx = Context(store=runner, settings=settings, token=caller.key,
                       operator=caller.operator)
         request.scope["state"]["runner"] = runner
+        request.scope["state"]["context"] = ctx
         return ctx
 
     dev = settings.environment == "development"

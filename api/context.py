@@ -71,6 +71,7 @@ class Context(BaseContext):
     settings: Settings
     token: str | None = None
     operator: bool = False
+    error_codes: list[str] = field(default_factory=list)
     people: DataLoader[str, PersonView | None] = field(init=False)
     topics: DataLoader[tuple[str, int], TopicScores] = field(init=False)
     neighbours: DataLoader[NeighbourKey, list[Neighbour]] = field(init=False)

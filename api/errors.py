@@ -61,11 +61,16 @@ class DomainErrorCodes(SchemaExtension):
         yield
         result = self.execution_context.result
         errors = list(result.errors or []) if result is not None else []
-        for error in errors + list(self.execution_context.pre_execution_errors or []):
+        errors += list(self.execution_context.pre_execution_errors or [])
+        unique = list({id(e): e for e in errors}.values())
+        for error in unique:
             domain = _domain(error)
             if domain is not None:
                 error.message = domain.message
             error.extensions = classify(error)
+        codes = getattr(self.execution_context.context, "error_codes", None)
+        if isinstance(codes, list):
+            codes.extend(str((e.extensions or {}).get("code")) for e in unique)
 
 
 class LoggedMaskErrors(MaskErrors):

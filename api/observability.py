@@ -122,6 +122,11 @@ class GraphQLGate:
             if runner is not None:
                 fields.update(db_ms=round(runner.db_seconds * 1000, 2),
                               round_trips=runner.round_trips)
+            ctx = scope["state"].get("context")
+            if ctx is not None and ctx.error_codes:
+                fields["errors"] = ctx.error_codes
+                for code in ctx.error_codes:
+                    self.metrics.errors.labels(code).inc()
             log.info("request", extra={"fields": fields})
 
 
