@@ -42,7 +42,7 @@ class ModelParams(BaseModel):
         default=0.3, ge=0, le=1,
         description="Share of an edge's credit that scales with the engager's PageRank standing.",
     )
-    trust_floor: float = Field(default=0.1, ge=0, le=1)
+    trust_floor: float = Field(default=0.02, ge=0, le=1)
     trust_age_days: float = Field(default=30.0, gt=0)
     trust_received: float = Field(default=3.0, gt=0)
     pod_tolerance: float = Field(default=2.0, ge=0)

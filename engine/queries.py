@@ -81,7 +81,7 @@ TRUST_AND_WEIGHTS = Query(
         WITH p, received, CASE WHEN created IS NULL THEN first WHEN first IS NULL THEN created
                                WHEN created < first THEN created ELSE first END AS since
         WITH p, received,
-             CASE WHEN since IS NULL THEN 0.0 ELSE ($asof - since) / $day_s END AS age_days
+             CASE WHEN since IS NULL THEN 0.0 ELSE toFloat($asof - since) / $day_s END AS age_days
         WITH p, $floor + (1.0 - $floor) * CASE
                  WHEN age_days / $age_scale > received / $received_scale
                  THEN 1.0 - exp(-1.0 * age_days / $age_scale)

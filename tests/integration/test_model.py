@@ -1,0 +1,210 @@
+"""The influence model on the real server with the Stack Exchange dump (docs/MODEL.md)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pytest
+
+from influence.engine.explain import NO_ENGAGEMENT, Contribution, PersonContribution, explain
+from influence.engine.reads import get_person, score_history
+from influence.engine.scoring import DAY_S, ScoreRun, compute_scores
+from influence.loaders.quarantine import Tally
+from influence.settings import Settings
+from influence.store import Query, Store
+from tests.integration.conftest import SE_ASOF
+
+pytestmark = pytest.mark.integration
+
+PEOPLE = Query("test_people_scores",
+               "MATCH (p:Person) RETURN p.id AS id, p.score AS score, p.raw AS raw ORDER BY id")
+SNAPSHOTS = Query("test_snapshots",
+                  "MATCH (s:ScoreSnapshot) RETURN s.asof AS asof, count(*) AS n ORDER BY asof")
+INTERACTIONS_IN = Query(
+    "test_interactions_in",
+    """
+    MATCH (p:Person)
+    OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(:Account)<-[r:ENGAGED]-(:Account)<-[:HAS_ACCOUNT]-(q:Person)
+    WHERE q <> p AND r.at <= $asof
+    RETURN p.id AS id, count(r) AS n
+    """,
+)
+INJECT_FARM = Query(
+    "test_inject_farm",
+    """
+    MATCH (target:Person {id: $target})-[:HAS_ACCOUNT]->(ta:Account)
+    WITH ta LIMIT 1
+    UNWIND range(1, $accounts) AS i
+    CREATE (p:Person {id: 'farm:' + toString(i), consent: 'unknown'})
+           -[:HAS_ACCOUNT]->(a:Account {key: 'farm:' + toString(i), network: ta.network,
+                                       id: 'farm' + toString(i)})
+    WITH a, ta, i
+    UNWIND range(1, $times) AS j
+    CREATE (a)-[:ENGAGED {id: 'farm:' + toString(i) + ':' + toString(j), kind: 'like',
+                          network: ta.network, at: $asof - 3600 * j}]->(ta)
+    """,
+)
+INJECT_POD = Query(
+    "test_inject_pod",
+    """
+    UNWIND range(1, $members) AS i
+    CREATE (:Person {id: 'pod:' + toString(i), consent: 'unknown'})
+           -[:HAS_ACCOUNT]->(:Account {key: 'pod:' + toString(i), network: 'stackexchange',
+                                      id: 'pod' + toString(i)})
+    WITH count(*) AS created
+    MATCH (a:Account) WHERE a.key STARTS WITH 'pod:'
+    MATCH (b:Account) WHERE b.key STARTS WITH 'pod:' AND a <> b
+    CREATE (a)-[:ENGAGED {id: a.key + '>' + b.key, kind: 'comment', network: 'stackexchange',
+                          at: $asof - 86400}]->(b)
+    """,
+)
+POD_FACTORS = Query(
+    "test_pod_factors",
+    "MATCH (a:Person)-[r:INFLUENCES]->(b:Person) WHERE a.id STARTS WITH 'pod:' "
+    "RETURN collect(DISTINCT r.pod) AS pods, collect(DISTINCT r.shared) AS shared",
+)
+REMOVE_INJECTED = Query(
+    "test_remove_injected",
+    """
+    MATCH (n) WHERE (n:Person OR n:Account)
+      AND (n.id STARTS WITH 'farm' OR n.id STARTS WITH 'pod'
+           OR n.key STARTS WITH 'farm' OR n.key STARTS WITH 'pod')
+    DETACH DELETE n
+    """,
+)
+REMOVE_INJECTED_SNAPSHOTS = Query(
+    "test_remove_injected_snapshots",
+    "MATCH (s:ScoreSnapshot) WHERE s.person_id STARTS WITH 'farm:' OR s.person_id STARTS WITH "
+    "'pod:' DELETE s",
+)
+
+
+def _rank(values: dict[str, float], who: str) -> int:
+    return 1 + sum(1 for k, v in values.items() if k != who and v > values[who])
+
+
+def test_explanations_sum_to_the_score_for_every_person(
+    se_loaded: tuple[Tally, ScoreRun], store: Store,
+) -> None:
+    people = store.read(PEOPLE)
+    assert len(people) == 3_948
+    engaged = 0
+    for person in people:
+        why = explain(store, person["id"], "not_opted_out", first=5)
+        assert why.score == person["score"]
+        breakdowns: list[Sequence[Contribution | PersonContribution]] = [why.by_network,
+                                                                         why.by_kind]
+        if person["raw"] > 0:
+            engaged += 1
+            breakdowns.append(why.top_people)
+            assert why.engagers == sum(p.people for p in why.top_people)
+        else:  # nobody engaged: the floor of the scale, carried by no one
+            assert why.score == 1.0
+            assert why.top_people == ()
+            assert why.by_network[0].name == why.by_kind[0].name == NO_ENGAGEMENT
+        for breakdown in breakdowns:
+            assert math.isclose(sum(c.contribution for c in breakdown), why.score,
+                                abs_tol=0.0005 * len(breakdown)), (person["id"], breakdown)
+            assert math.isclose(sum(c.share for c in breakdown), 1.0,
+                                abs_tol=0.0005 * len(breakdown))
+    assert engaged > 300  # 405 people received engagement from someone else in the window
+
+
+def test_hidden_engagers_are_one_anonymous_contribution(
+    se_loaded: tuple[Tally, ScoreRun], store: Store,
+) -> None:
+    top = max(store.read(PEOPLE), key=lambda p: p["score"])["id"]
+    open_view = explain(store, top, "not_opted_out", first=100)
+    assert all(p.person_id is not None for p in open_view.top_people)
+    # Under the default policy nobody in the dump has opted in; make the top person visible.
+    consent = Query("test_opt_in", "MATCH (p:Person {id: $id}) SET p.consent = $state")
+    store.write(consent, id=top, state="opted_in")
+    try:
+        hidden = explain(store, top, "opted_in", first=100)
+    finally:
+        store.write(consent, id=top, state="unknown")
+    assert [p.anonymous for p in hidden.top_people] == [True]
+    assert hidden.top_people[0].people == open_view.engagers
+    assert math.isclose(hidden.top_people[0].contribution, hidden.score, abs_tol=0.001)
+
+
+def test_person_view_has_confidence_and_network_scores(
+    se_loaded: tuple[Tally, ScoreRun], store: Store,
+) -> None:
+    top = max(store.read(PEOPLE), key=lambda p: p["score"])["id"]
+    view = get_person(store, top, "not_opted_out")
+    assert view.confidence is not None
+    assert 0.5 < view.confidence <= 1.0
+    assert [n.network for n in view.network_scores] == ["stackexchange"]
+    assert view.network_scores[0].score == view.score  # one network: its sub-score is the score
+    hidden = get_person(store, top, "opted_in")
+    assert hidden.confidence is None
+    assert hidden.network_scores == ()
+
+
+def test_recompute_is_idempotent_and_keeps_dated_snapshots(
+    se_loaded: tuple[Tally, ScoreRun], store: Store, settings: Settings,
+) -> None:
+    before = store.read(PEOPLE)
+    assert store.read(SNAPSHOTS) == [{"asof": SE_ASOF, "n": 3_948}]
+    compute_scores(store, settings.model, asof=SE_ASOF)
+    again = store.read(PEOPLE)
+    assert [(p["id"], p["score"]) for p in again] == [(p["id"], p["score"]) for p in before]
+    # raw credit equal up to floating-point summation order
+    assert all(math.isclose(a["raw"], b["raw"], rel_tol=1e-9, abs_tol=1e-12)
+               for a, b in zip(again, before, strict=True))
+    assert store.read(SNAPSHOTS) == [{"asof": SE_ASOF, "n": 3_948}]
+    next_day = SE_ASOF + DAY_S
+    compute_scores(store, settings.model, asof=next_day)
+    assert store.read(SNAPSHOTS) == [{"asof": SE_ASOF, "n": 3_948}, {"asof": next_day, "n": 3_948}]
+    top = max(before, key=lambda p: p["score"])["id"]
+    history = score_history(store, top, SE_ASOF, next_day, "not_opted_out")
+    assert [h.asof for h in history] == [SE_ASOF, next_day]
+    assert history[0].change is None
+    assert history[1].change is not None
+    # No new activity after the dump: decay lowers the score a little, never by a cliff.
+    assert -1.0 < history[1].change <= 0
+    # People whose incoming activity did not change move little: decay (-0.8%/day of raw) and
+    # new engagers' trust maturing (trust_age_days) are the only forces, both smooth.
+    after = {p["id"]: p["score"] for p in store.read(PEOPLE)}
+    counts = {r["id"]: r["n"] for r in store.read(INTERACTIONS_IN, asof=SE_ASOF)}
+    counts_later = {r["id"]: r["n"] for r in store.read(INTERACTIONS_IN, asof=next_day)}
+    moves = sorted(abs(after[p["id"]] - p["score"]) for p in before
+                   if counts[p["id"]] == counts_later[p["id"]])
+    assert len(moves) > 3_900
+    assert moves[int(0.99 * len(moves))] < 0.5
+    assert moves[-1] < 3.0
+    only_later = score_history(store, top, next_day, next_day, "not_opted_out")
+    assert only_later[0].change == history[1].change
+    compute_scores(store, settings.model, asof=SE_ASOF)  # leave the module's state as it was
+
+
+def test_like_farm_raises_the_target_less_than_raw_counts_and_pods_are_dampened(
+    se_loaded: tuple[Tally, ScoreRun], store: Store, settings: Settings,
+) -> None:
+    scores = {p["id"]: p["score"] for p in store.read(PEOPLE)}
+    counts = {r["id"]: r["n"] for r in store.read(INTERACTIONS_IN, asof=SE_ASOF)}
+    ordered = sorted(scores, key=lambda k: (-scores[k], k))
+    target = ordered[100]  # an ordinary engaged person
+    store.write(INJECT_FARM, target=target, accounts=20, times=5, asof=SE_ASOF)
+    store.write(INJECT_POD, members=8, asof=SE_ASOF)
+    try:
+        compute_scores(store, settings.model, asof=SE_ASOF)
+        farmed = {p["id"]: p["score"] for p in store.read(PEOPLE)}
+        farmed_counts = {r["id"]: r["n"] for r in store.read(INTERACTIONS_IN, asof=SE_ASOF)}
+        pods = store.read(POD_FACTORS)[0]
+    finally:
+        store.write(REMOVE_INJECTED)
+        store.write(REMOVE_INJECTED_SNAPSHOTS)
+        compute_scores(store, settings.model, asof=SE_ASOF)
+    assert farmed_counts[target] == counts[target] + 100
+    count_gain = _rank(counts, target) - _rank(farmed_counts, target)
+    score_gain = _rank(scores, target) - _rank(farmed, target)
+    assert _rank(farmed_counts, target) == 1  # raw counts: the farm makes it the top person
+    assert score_gain < count_gain
+    assert _rank(farmed, target) > 10  # our score: still an ordinary person
+    assert farmed[target] > scores[target]  # farm engagement still counts, discounted
+    # 8 members: each pair shares 6 mutual neighbours, over the tolerance of 2.
+    assert pods["shared"] == [6]
+    assert pods["pods"] == [pytest.approx(settings.model.pod_tolerance / 6)]
