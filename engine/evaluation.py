@@ -118,6 +118,11 @@ class Shift:
         return self.rank_before - self.rank_after
 
     @property
+    def rise_factor(self) -> float:
+        """rank before / rank after: how many times closer to the top (1.0: no rise)."""
+        return self.rank_before / self.rank_after if self.rank_after else math.inf
+
+    @property
     def score_change_pct(self) -> float:
         if self.score_before == 0:
             return math.inf if self.score_after > 0 else 0.0
@@ -167,6 +172,7 @@ class EvaluationReport:
         for group in ("farm", "pod"):
             for shift, row in zip(getattr(self, group), data[group], strict=True):
                 row["rank_gain"] = shift.rank_gain
+                row["rise_factor"] = shift.rise_factor
                 row["score_change_pct"] = shift.score_change_pct
         for row in data["rankings"]:
             row["ndcg"] = {f"ndcg@{k}": v for k, v in row["ndcg"].items()}

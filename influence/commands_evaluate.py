@@ -143,11 +143,12 @@ def print_report(report: object) -> None:
                            report.pod)):
         table = Table(title=f"Manipulation: {title} (rank among {report.users_seen:,})")
         for column in ("method", "rank before", "rank after", "positions gained",
-                       "score before", "score after", "score change"):
+                       "rise factor", "score before", "score after", "score change"):
             table.add_column(column, justify="left" if column == "method" else "right")
         for s in shifts:
             table.add_row(s.method, f"{s.rank_before:.1f}", f"{s.rank_after:.1f}",
-                          f"{s.rank_gain:+.1f}", f"{s.score_before:.4g}", f"{s.score_after:.4g}",
+                          f"{s.rank_gain:+.1f}", f"{s.rise_factor:.1f}x",
+                          f"{s.score_before:.4g}", f"{s.score_after:.4g}",
                           f"{s.score_change_pct:+.0f}%")
         out.print(table)
     table = Table(title=f"Stability: day over day, {report.stable_users:,} users with no "
@@ -181,10 +182,12 @@ def report_markdown(report: object) -> str:
                           (f"Engagement pod of {len(report.pod_members)} users (mean over "
                            "members)", report.pod)):
         lines += ["", f"{title}; rank among {report.users_seen:,}:", "",
-                  "| method | rank before | rank after | positions gained | score before | "
-                  "score after | score change |", "|---|---:|---:|---:|---:|---:|---:|"]
+                  "| method | rank before | rank after | positions gained | rise factor | "
+                  "score before | score after | score change |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
         lines += [f"| {s.method} | {s.rank_before:.1f} | {s.rank_after:.1f} | "
-                  f"{s.rank_gain:+.1f} | {s.score_before:.4g} | {s.score_after:.4g} | "
+                  f"{s.rank_gain:+.1f} | {s.rise_factor:.1f}x | {s.score_before:.4g} | "
+                  f"{s.score_after:.4g} | "
                   f"{s.score_change_pct:+.0f}% |" for s in shifts]
     lines += ["", f"Stability, {report.stable_users:,} users with no activity on the day "
               "after the cut:", "",
