@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from influence.api.app import create_app
 from influence.settings import Settings
@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-sandbox"]
+TIMEOUT_MS = 60_000  # generous: a 2-core machine under load answers slowly, never wrongly
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def chromium_path() -> str:
@@ -84,6 +86,7 @@ def page(browser: Browser) -> Iterator[Page]:
     """A fresh page; the test fails if the page logs a console error or throws."""
     context = browser.new_context(viewport={"width": 1400, "height": 850})
     pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
 
     def on_console(msg: ConsoleMessage) -> None:

@@ -31,7 +31,7 @@ def _schema_has(page: Page, path: str) -> bool:
 
 def _open(page: Page, api_url: str) -> None:
     page.goto(f"{api_url}/ui/")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
 def _idle(page: Page) -> None:
@@ -39,10 +39,8 @@ def _idle(page: Page) -> None:
 
 
 def _top_person(api_url: str) -> str:
-    data = graphql(api_url, "{ leaderboard(first: 1) { id } }")
-    board: Any = data["leaderboard"]
-    first = board[0] if isinstance(board, list) else board["edges"][0]["node"]
-    return str(first["id"])
+    data: Any = graphql(api_url, "{ leaderboard(first: 1) { edges { node { id } } } }")
+    return str(data["leaderboard"]["edges"][0]["node"]["id"])
 
 
 def _visible(page: Page) -> dict[str, int]:
@@ -97,7 +95,7 @@ def test_search_expand_and_explanation(page: Page, api_url: str) -> None:
             parts = [float(v) for v in fig.locator(".part").evaluate_all(
                 "(els) => els.map((e) => e.dataset.partValue)")]
             assert parts
-            assert sum(parts) == pytest.approx(card_score, abs=0.02)
+            assert sum(parts) == pytest.approx(card_score, abs=0.05)
     _idle(page)
     page.wait_for_timeout(1600)  # let the ForceAtlas2 pass settle before the picture
     save_screenshot(page, "people-graph")
@@ -173,7 +171,7 @@ def test_topic_view(page: Page, api_url: str) -> None:
         return
     page.get_by_role("tab", name="Topics").click()
     topic = page.locator("#topic-list button").first
-    expect(topic).to_be_visible(timeout=20_000)
+    expect(topic).to_be_visible()
     topic.click()
     expect(page.locator('[data-testid="topic-leaderboard"] li').first).to_be_visible()
     page.wait_for_timeout(1600)

@@ -184,7 +184,7 @@ export class Api {
           explanation: {
             score: true, hints: true,
             byNetwork: partSel, byKind: partSel, byTopic: partSel, parts: partSel, contributions: partSel,
-            topPeople: { ...partSel, person: PERSON_LITE, id: true, anonymous: true },
+            topPeople: { ...partSel, person: PERSON_LITE, personId: true, id: true, anonymous: true, people: true, interactions: true },
           },
           history: { args: { first: 100 }, select: listSel({ asof: true, at: true, date: true, day: true, computedAt: true, score: true }) },
           scoreHistory: { args: { first: 100 }, select: listSel({ asof: true, at: true, date: true, day: true, computedAt: true, score: true }) },
@@ -214,7 +214,9 @@ export class Api {
       }
       const topPeople = Array.isArray(ex.topPeople)
         ? (ex.topPeople as Obj[]).map((p) => ({
-            label: p.person ? toPerson(p.person as Obj).label : str(first(p.label, p.name, p.id)) ?? "anonymous",
+            label: p.person ? toPerson(p.person as Obj).label
+              : str(first(p.personId, p.label, p.name, p.id))
+                ?? (p.anonymous ? `${num(p.people) ?? ""} not published`.trim() : `${num(p.people) ?? ""} others`.trim()),
             value: partValue(p, score),
           }))
         : [];

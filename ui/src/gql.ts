@@ -55,6 +55,9 @@ export class Client {
   private types = new Map<string, FullType>();
   private queryType = "Query";
 
+  /** An API key, sent as X-API-Key when the server requires keys for reads. */
+  apiKey: string | null = null;
+
   constructor(private endpoint: string) {}
 
   async load(schemaUrl: string): Promise<void> {
@@ -111,9 +114,10 @@ export class Client {
     const out: string[] = [];
     const type = this.types.get(typeName);
     if (!type?.fields) return "";
+    const hasEdges = "edges" in sel && type.fields.some((x) => x.name === "edges");
     for (const [name, spec] of Object.entries(sel)) {
       const f = type.fields.find((x) => x.name === name);
-      if (!f) continue;
+      if (!f || (name === "nodes" && hasEdges)) continue;
       const inner = named(f.type);
       let head = name;
       let nested: Selection | undefined;
@@ -149,7 +153,10 @@ export class Client {
     if (!body) return {} as T;
     const res = await fetch(this.endpoint, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
+      headers: {
+        "content-type": "application/json", accept: "application/json",
+        ...(this.apiKey ? { "x-api-key": this.apiKey } : {}),
+      },
       body: JSON.stringify({ query: `query { ${body} }` }),
     });
     const payload = (await res.json()) as {

@@ -291,10 +291,8 @@ function renderCard(d: PersonDetail): HTMLElement[] {
     const sec = el("section", { "data-testid": "explanation", "aria-labelledby": "ex-h" });
     sec.append(el("h3", { id: "ex-h" }, "Why this score"));
     for (const g of d.explanation.groups) sec.append(partsChart(g.parts, d.explanation.score, g.title));
-    if (d.explanation.topPeople.length) {
-      sec.append(el("h3", {}, "Who carries it"));
-      sec.append(barList(d.explanation.topPeople.map((p) => ({ label: p.label, value: p.value })), "top-people"));
-    }
+    const carriers = d.explanation.topPeople.filter((p): p is { label: string; value: number } => p.value !== null);
+    if (carriers.length) sec.append(partsChart(carriers, d.explanation.score, "Who carries it"));
     for (const h of d.explanation.hints) sec.append(el("p", { class: "hint" }, h));
     out.push(sec);
   }
@@ -466,6 +464,13 @@ async function start(): Promise<void> {
   }
   const gql = new Client(new URL("../graphql", location.href).pathname);
   await gql.load(new URL("schema.json", location.href).pathname);
+  // An API key given once as ?key=... is kept for the tab's session and dropped from the URL.
+  if (params.has("key")) {
+    sessionStorage.setItem("influence-api-key", params.get("key") ?? "");
+    params.delete("key");
+    history.replaceState(null, "", `${location.pathname}${params.size ? `?${params}` : ""}`);
+  }
+  gql.apiKey = sessionStorage.getItem("influence-api-key");
   api = new Api(gql);
 
   renderer = new Sigma(graph, $("graph"), {
