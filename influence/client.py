@@ -19,6 +19,7 @@ Every DataFrame has stable snake_case columns, listed in each method's docstring
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -261,7 +262,10 @@ class Client:
         )
 
         show = self.progress if progress is None else progress
-        console = Console(stderr=True, force_jupyter=False)
+        console = Console(stderr=True)
+        if console.is_jupyter and importlib.util.find_spec("ipywidgets") is None:
+            # Without ipywidgets a notebook cannot redraw a live bar: print it once, when done.
+            console = Console(stderr=True, force_jupyter=False, force_terminal=False)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, disable=not show) as bar:
             yield bar

@@ -123,3 +123,97 @@ def test_constructors(db_target: Target, settings: Settings, loaded: object) -> 
                         policy="not_opted_out", progress=False) as remote:
         assert len(remote.scores(limit=3)) == 3
         assert remote.policy == "not_opted_out"
+
+
+def test_recompute_also_builds_topics_and_communities(loaded: tuple[pd.Series, pd.Series]) -> None:
+    _, run = loaded
+    assert run["topics_scored"] > 10
+    assert run["topic_communities"] >= 2
+    assert run["people_communities"] >= 2
+    assert 0 < run["people_modularity"] < 1
+
+
+def test_explanation_sums_to_the_score(open_client: Client) -> None:
+    top = open_client.scores(limit=1)["person_id"][0]
+    why = open_client.explanation(top, top=3)
+    score = why.summary["score"]
+    assert score == open_client.scores(limit=1)["score"][0]
+    for part in (why.by_kind, why.by_network, why.top_people):
+        assert abs(part["contribution"].sum() - score) < 0.05
+    assert list(why.by_network["network"]) == ["stackexchange"]
+    assert len(why.top_people) <= 4  # three named engagers and one pooled row
+    assert why.top_people["person_id"].iloc[:3].notna().all()
+
+
+def test_topic_reads(open_client: Client) -> None:
+    topics = open_client.topics(limit=5)
+    assert list(topics.columns) == ["topic", "posts", "community"]
+    assert topics["posts"].is_monotonic_decreasing
+    leaders = open_client.topic_scores(topics["topic"][0], limit=5)
+    assert len(leaders) == 5
+    assert leaders["score"].is_monotonic_decreasing
+    mine = open_client.person_topics(leaders["person_id"][0])
+    assert topics["topic"][0] in set(mine["topic"])
+    related = open_client.related_topics(topics["topic"][0], limit=3)
+    assert len(related) == 3
+    with pytest.raises(NotFoundError):
+        open_client.topic_scores("no-such-topic")
+
+
+def test_communities(open_client: Client) -> None:
+    topic_comms = open_client.communities("topics")
+    assert list(topic_comms.columns) == ["community_id", "name", "size", "posts", "topics",
+                                         "modularity"]
+    assert topic_comms["size"].sum() == len(open_client.topics(limit=10_000))
+    people = open_client.communities("people", limit=5, members=3)
+    assert people["size"].is_monotonic_decreasing
+    assert all(len(m) <= 3 for m in people["top_people"])
+    with pytest.raises(InvalidInputError):
+        open_client.communities("nope")  # type: ignore[arg-type]
+
+
+def test_neighbours_and_subgraph(open_client: Client) -> None:
+    top = open_client.scores(limit=1)["person_id"][0]
+    engaged_by = open_client.neighbours(top, direction="IN", limit=5)
+    assert 0 < len(engaged_by) <= 5
+    assert engaged_by["weight"].is_monotonic_decreasing
+    answers = open_client.neighbours(top, direction="IN", kinds=["answer"], limit=50)
+    assert all(k == ["answer"] for k in answers["kinds"])
+    graph = open_client.to_networkx(top, depth=1, limit=5)
+    assert graph.nodes[top]["hop"] == 0
+    assert set(engaged_by["person_id"]) <= set(graph.predecessors(top))
+    assert all(graph.has_edge(p, top) for p in engaged_by["person_id"])
+    deeper = open_client.to_networkx(top, depth=2, limit=5)
+    assert deeper.number_of_nodes() > graph.number_of_nodes()
+    with pytest.raises(InvalidInputError):
+        open_client.to_networkx(top, depth=4)
+
+
+def test_history_has_the_snapshot_of_the_recompute(open_client: Client) -> None:
+    top = open_client.scores(limit=1)
+    history = open_client.history(top["person_id"][0])
+    assert list(history.columns) == ["asof", "score", "percentile", "confidence", "change"]
+    last = history.iloc[-1]
+    assert last["asof"] == pd.Timestamp(SE_ASOF, unit="s", tz="UTC")
+    assert last["score"] == top["score"][0]
+
+
+def test_every_read_honours_the_default_policy(settings: Settings, loaded: object) -> None:
+    from influence.errors import ConsentDeniedError
+
+    with Client(settings, policy="not_opted_out", progress=False) as lenient:
+        top = lenient.scores(limit=1)["person_id"][0]
+        topic = lenient.topics(limit=1)["topic"][0]
+    with Client(settings.model_copy(update={"publish_policy": "opted_in"}),
+                progress=False) as strict:
+        with pytest.raises(ConsentDeniedError):
+            strict.explanation(top)
+        with pytest.raises(ConsentDeniedError):
+            strict.history(top)
+        assert strict.person_topics(top)["score"].isna().all()
+        assert strict.topic_scores(topic).empty
+        assert strict.neighbours(top)["score"].isna().all()
+        assert all(len(m) == 0 for m in strict.communities("people")["top_people"])
+        graph = strict.to_networkx(top, depth=1)
+        assert all(data["score"] is None for _, data in graph.nodes(data=True))
+        assert strict.search(top.split(":")[1])["score"].isna().all()

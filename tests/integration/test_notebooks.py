@@ -36,7 +36,7 @@ def _ordered() -> list[Path]:
 
 def test_notebooks_are_stored_without_outputs() -> None:
     paths = _ordered()
-    assert {p.stem for p in paths} >= set(ORDER) - {"communities"}
+    assert {p.stem for p in paths} >= set(ORDER)
     for path in paths:
         nb = json.loads(path.read_text(encoding="utf-8"))
         for cell in nb["cells"]:
