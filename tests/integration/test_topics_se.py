@@ -107,7 +107,7 @@ def test_person_topics_are_ordered_and_related_topics_cooccur(
         store: Store, topic_run: topics.TopicRun) -> None:
     leader = topics.topic_leaderboard(store, "brewing", 1, "not_opted_out")[0]
     mine = topics.person_topics(store, leader.id, "not_opted_out", first=5)
-    scores = [t.score for t in mine.topics]
+    scores = [t.score or 0.0 for t in mine.topics]
     assert "brewing" in {t.topic for t in mine.topics} or len(scores) == 5
     assert scores == sorted(scores, reverse=True)
     related = topics.related_topics(store, "brewing", 5)
