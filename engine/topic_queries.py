@@ -20,6 +20,7 @@ TOPIC_PAIRS = Query(
     WHERE pa <> pb AND r.at <= $asof AND r.at > $asof - $window_s
       AND r.kind IN keys($weights)
     UNWIND coalesce(r.topics, []) AS topic
+    WITH pa, pb, topic, r WHERE topic IN $topics
     WITH pa, pb, topic, sum($weights[r.kind] * 0.5 ^ (($asof - r.at) / $half_life_s)) AS strength
     RETURN topic, pa.id AS source, pb.id AS target, log(1.0 + strength) AS weight
     """,

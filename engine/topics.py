@@ -160,7 +160,8 @@ def pagerank(sources: list[int], targets: list[int], weights: list[float], nodes
 
 
 def compute_topic_scores(store: QueryRunner, params: ModelParams, asof: int | None = None,
-                         on_topic: Callable[[str], None] | None = None) -> TopicRun:
+                         on_topic: Callable[[str], None] | None = None,
+                         topics_per_pass: int = 250) -> TopicRun:
     """Recompute every person's score on every topic and store them.
 
     Stored as ``(:Person)-[:TOPIC_SCORE {score, percentile, raw, asof, run}]->(:Topic)``;
@@ -171,6 +172,8 @@ def compute_topic_scores(store: QueryRunner, params: ModelParams, asof: int | No
         params: the model parameters (the same weights, decay and damping as the score).
         asof: scoring date as epoch seconds; default now.
         on_topic: called after each topic (for progress bars).
+        topics_per_pass: topics whose pairs are read in one query (bounds memory; each
+            pass scans the engagements once).
 
     Returns:
         A summary of the run.
@@ -179,38 +182,48 @@ def compute_topic_scores(store: QueryRunner, params: ModelParams, asof: int | No
     asof = int(time.time()) if asof is None else asof
     run_id = uuid.uuid4().hex
     base = 1.0 - params.damping
-    known = {r["topic"] for r in store.read(q.TOPIC_TYPES)}
-    pairs = store.read(q.TOPIC_PAIRS, asof=asof, window_s=params.window_days * DAY_S,
-                       half_life_s=params.half_life_days * DAY_S, weights=params.kind_weights)
-    by_topic: dict[str, list[Row]] = defaultdict(list)
-    for row in pairs:
-        if row["topic"] in known:
-            by_topic[row["topic"]].append(row)
+    known = sorted(r["topic"] for r in store.read(q.TOPIC_TYPES))
     store.auto_commit(q.CLEAR_TOPIC_SCORES)
-    scored, written, batch = 0, 0, []
-    for topic in sorted(by_topic):
-        rows = by_topic[topic]
-        index: dict[str, int] = {}
-        src = [index.setdefault(r["source"], len(index)) for r in rows]
-        dst = [index.setdefault(r["target"], len(index)) for r in rows]
-        raw, _ = pagerank(src, dst, [r["weight"] for r in rows], len(index), params)
-        people = [(person, float(raw[i])) for person, i in index.items()
-                  if raw[i] > base * (1.0 + 1e-9)]
-        if people:
-            scored += 1
-            values = [scale(r, base, params.scale_reference) for _, r in people]
-            for (person, r), value, pct in zip(people, values, percentiles(values),
-                                               strict=True):
-                batch.append({"person": person, "topic": topic, "score": value,
-                              "percentile": pct, "raw": r})
-        if len(batch) >= WRITE_BATCH:
-            written += _flush(store, batch, asof, run_id)
-        if on_topic is not None:
-            on_topic(topic)
+    scored, written, pairs, batch = 0, 0, 0, []
+    # Topics are read in chunks so that memory stays bounded by topics_per_pass topics' pairs.
+    for start in range(0, len(known), topics_per_pass):
+        chunk = known[start:start + topics_per_pass]
+        rows_of_chunk = store.read(
+            q.TOPIC_PAIRS, topics=chunk, asof=asof,
+            window_s=params.window_days * DAY_S, half_life_s=params.half_life_days * DAY_S,
+            weights=params.kind_weights)
+        pairs += len(rows_of_chunk)
+        by_topic: dict[str, list[Row]] = defaultdict(list)
+        for row in rows_of_chunk:
+            by_topic[row["topic"]].append(row)
+        del rows_of_chunk
+        for topic in sorted(set(by_topic) & set(chunk)):
+            people = _topic_pagerank(by_topic.pop(topic), params)
+            if people:
+                scored += 1
+                values = [scale(r, base, params.scale_reference) for _, r in people]
+                for (person, r), value, pct in zip(people, values, percentiles(values),
+                                                   strict=True):
+                    batch.append({"person": person, "topic": topic, "score": value,
+                                  "percentile": pct, "raw": r})
+            if len(batch) >= WRITE_BATCH:
+                written += _flush(store, batch, asof, run_id)
+            if on_topic is not None:
+                on_topic(topic)
     written += _flush(store, batch, asof, run_id)
     store.write(q.MARK_TOPICS_SCORED, asof=asof, run=run_id)
-    return TopicRun(run_id, asof, len(known), scored, written, len(pairs),
+    return TopicRun(run_id, asof, len(known), scored, written, pairs,
                     time.monotonic() - started)
+
+
+def _topic_pagerank(rows: list[Row], params: ModelParams) -> list[tuple[str, float]]:
+    """(person, raw) for everyone above the teleport share on one topic's pairs."""
+    index: dict[str, int] = {}
+    src = [index.setdefault(r["source"], len(index)) for r in rows]
+    dst = [index.setdefault(r["target"], len(index)) for r in rows]
+    raw, _ = pagerank(src, dst, [r["weight"] for r in rows], len(index), params)
+    floor = (1.0 - params.damping) * (1.0 + 1e-9)
+    return [(person, float(raw[i])) for person, i in index.items() if raw[i] > floor]
 
 
 def _flush(store: QueryRunner, batch: list[Row], asof: int, run_id: str) -> int:

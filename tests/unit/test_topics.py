@@ -57,13 +57,16 @@ def _pairs(rows: list[tuple[str, str, str, float]]) -> list[Row]:
     return [{"topic": t, "source": s, "target": d, "weight": w} for t, s, d, w in rows]
 
 
-def test_compute_writes_one_score_per_engaged_person_and_topic() -> None:
+@pytest.mark.parametrize("per_pass", [1, 250])
+def test_compute_writes_one_score_per_engaged_person_and_topic(per_pass: int) -> None:
+    pairs = _pairs([("hops", "p:1", "p:2", 1.0), ("hops", "p:3", "p:2", 1.0),
+                    ("malt", "p:2", "p:1", 1.0), ("ghost", "p:1", "p:2", 1.0)])
     store = RecordingStore(answers={
         "topic_types": [{"topic": "hops"}, {"topic": "malt"}],
-        "topic_pairs": _pairs([("hops", "p:1", "p:2", 1.0), ("hops", "p:3", "p:2", 1.0),
-                               ("malt", "p:2", "p:1", 1.0), ("ghost", "p:1", "p:2", 1.0)]),
+        "topic_pairs": lambda p: [r for r in pairs if r["topic"] in p["topics"]],
     })
-    run = topics.compute_topic_scores(store, PARAMS, asof=1000)
+    run = topics.compute_topic_scores(store, PARAMS, asof=1000, topics_per_pass=per_pass)
+    assert store.names().count("topic_pairs") == (2 if per_pass == 1 else 1)
     written = [row for name, params in store.calls if name == "write_topic_scores"
                for row in params["rows"]]
     assert {(r["person"], r["topic"]) for r in written} == {("p:2", "hops"), ("p:1", "malt")}
