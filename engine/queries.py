@@ -193,3 +193,17 @@ WRITE_SNAPSHOTS = Query(
     } IN TRANSACTIONS OF 10000 ROWS
     """,
 )
+
+# Erasure (used by the consent module): a person's score history and model edges.
+FORGET_PERSON_SCORES = Query(
+    "forget_person_scores",
+    """
+    OPTIONAL MATCH (s:ScoreSnapshot {person_id: $id})
+    WITH collect(s) AS snapshots
+    FOREACH (s IN snapshots | DELETE s)
+    WITH size(snapshots) AS removed
+    OPTIONAL MATCH (:Person {id: $id})-[r:INFLUENCES]-(:Person)
+    DELETE r
+    RETURN removed
+    """,
+)

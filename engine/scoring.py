@@ -81,3 +81,17 @@ def compute_scores(store: QueryRunner, params: ModelParams, asof: int | None = N
     store.auto_commit(q.WRITE_SNAPSHOTS, asof=asof, run=run_id)
     return ScoreRun(run_id, asof, nodes, pairs, iterations, converged,
                     time.monotonic() - started)
+
+
+def forget_person_scores(store: QueryRunner, person_id: str) -> int:
+    """Delete a person's score snapshots and model edges (for erasure on opt-out).
+
+    Args:
+        store: the database.
+        person_id: the person being erased.
+
+    Returns:
+        How many snapshots were deleted.
+    """
+    rows = store.write_rows(q.FORGET_PERSON_SCORES, id=person_id)
+    return int(rows[0]["removed"]) if rows else 0

@@ -9,7 +9,7 @@ import pytest
 
 from influence.engine.explain import NO_ENGAGEMENT, Contribution, PersonContribution, explain
 from influence.engine.reads import get_person, score_history
-from influence.engine.scoring import DAY_S, ScoreRun, compute_scores
+from influence.engine.scoring import DAY_S, ScoreRun, compute_scores, forget_person_scores
 from influence.loaders.quarantine import Tally
 from influence.settings import Settings
 from influence.store import Query, Store
@@ -208,3 +208,21 @@ def test_like_farm_raises_the_target_less_than_raw_counts_and_pods_are_dampened(
     # 8 members: each pair shares 6 mutual neighbours, over the tolerance of 2.
     assert pods["shared"] == [6]
     assert pods["pods"] == [pytest.approx(settings.model.pod_tolerance / 6)]
+
+
+def test_forgetting_a_person_removes_their_history_and_model_edges(
+    se_loaded: tuple[Tally, ScoreRun], store: Store, settings: Settings,
+) -> None:
+    top = max(store.read(PEOPLE), key=lambda p: p["score"])["id"]
+    edges = Query("test_edges_of", "MATCH (:Person {id: $id})-[r:INFLUENCES]-() "
+                  "RETURN count(r) AS n")
+    assert store.read(edges, id=top)[0]["n"] > 0
+    kept = len(score_history(store, top, 0, 2**40, "not_opted_out"))
+    assert kept >= 1
+    try:
+        assert forget_person_scores(store, top) == kept
+        assert score_history(store, top, 0, 2**40, "not_opted_out") == []
+        assert store.read(edges, id=top)[0]["n"] == 0
+        assert forget_person_scores(store, top) == 0
+    finally:
+        compute_scores(store, settings.model, asof=SE_ASOF)
