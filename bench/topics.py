@@ -97,7 +97,7 @@ def generate(store: Store, *, people: int, posts: int, interactions: int, topics
     kind_of = rng.integers(0, len(kinds), interactions)
     ages = rng.integers(0, 365 * DAY_S, interactions)
     for start in range(0, interactions, batch):
-        rows = []
+        rows: list[dict[str, object]] = []
         for i in range(start, min(interactions, start + batch)):
             post = int(on_post[i])
             rows.append({"id": f"bench:e{i}", "actor": f"bench:{int(actors[i])}",
