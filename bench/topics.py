@@ -97,13 +97,13 @@ def generate(store: Store, *, people: int, posts: int, interactions: int, topics
     kind_of = rng.integers(0, len(kinds), interactions)
     ages = rng.integers(0, 365 * DAY_S, interactions)
     for start in range(0, interactions, batch):
-        rows: list[dict[str, object]] = []
+        edges: list[dict[str, object]] = []
         for i in range(start, min(interactions, start + batch)):
             post = int(on_post[i])
-            rows.append({"id": f"bench:e{i}", "actor": f"bench:{int(actors[i])}",
+            edges.append({"id": f"bench:e{i}", "actor": f"bench:{int(actors[i])}",
                          "target": f"bench:{int(authors[post])}", "kind": kinds[kind_of[i]],
                          "at": asof - int(ages[i]), "topics": post_topics[post]})
-        store.write(GEN_ENGAGED, rows=rows)
+        store.write(GEN_ENGAGED, rows=edges)
     return {"people": people, "posts": posts, "interactions": interactions, "topics": topics}
 
 
