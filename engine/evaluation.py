@@ -441,6 +441,7 @@ def read_scores(store: QueryRunner, network: str) -> Scores:
 
 def wipe(store: QueryRunner) -> None:
     """Delete everything in the (scratch) database and re-apply the schema."""
+    store.auto_commit(q.WIPE_RELATIONSHIPS)  # first, so that hubs are cheap to delete
     store.auto_commit(q.WIPE_ALL)
     migrate(store)
 

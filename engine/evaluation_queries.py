@@ -2,6 +2,11 @@
 
 from influence.store import Query
 
+WIPE_RELATIONSHIPS = Query(
+    "evaluation_wipe_relationships",
+    "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS",
+)
+
 WIPE_ALL = Query(
     "evaluation_wipe_all",
     "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
