@@ -279,9 +279,19 @@ class Client:
         Raises:
             StoreUnavailableError: when the server cannot be reached.
         """
+        import logging
+
         from influence.schema import migrate
 
-        return [m.version for m in migrate(self.store)]
+        # On an empty database the driver warns that the migration table's label does not
+        # exist yet; that is expected there, so keep it out of notebook output.
+        notifications = logging.getLogger("neo4j.notifications")
+        level = notifications.level
+        notifications.setLevel(logging.ERROR)
+        try:
+            return [m.version for m in migrate(self.store)]
+        finally:
+            notifications.setLevel(level)
 
     def load(self, source: str | Path, *, format: LoadFormat = "stackexchange",
              network: str | None = None, quarantine_dir: str | Path | None = None,
