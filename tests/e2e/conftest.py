@@ -17,9 +17,10 @@ import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from influence.api.app import create_app
+from influence.engine.communities import compute_people_communities, compute_topic_communities
 from influence.settings import Settings
 from influence.store import Store
-from tests.integration.conftest import se_loaded  # noqa: F401  (module-scoped data fixture)
+from tests.integration.conftest import SE_ASOF, se_loaded  # noqa: F401  (module-scoped data)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -45,10 +46,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def api_url(store: Store, settings: Settings, se_loaded: object) -> Iterator[str]:  # noqa: F811
-    """The real application (GraphQL + /ui) served by uvicorn in a thread, on the loaded data.
+    """The real application (GraphQL + /ui) served by uvicorn in a thread, on the loaded data
+    with topic and people communities computed.
 
     The dump has no consent records, so the demo's documented policy (not_opted_out) is used.
     """
+    compute_topic_communities(store)  # colours of the topic map and of the ego network
+    compute_people_communities(store, settings.model, asof=SE_ASOF)
     app_settings = settings.model_copy(update={"publish_policy": "not_opted_out"})
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(app_settings, store), host="127.0.0.1",

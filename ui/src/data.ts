@@ -224,9 +224,14 @@ export class Api {
     }
     const histRaw = first(raw.history, raw.scoreHistory);
     const history = histRaw === null ? null : items<Obj>(histRaw)
-      .map((h) => ({ at: str(first(h.asof, h.at, h.date, h.day, h.computedAt)) ?? "", score: num(h.score) }))
+      .map((h) => {
+        const when = first(h.asof, h.at, h.date, h.day, h.computedAt);
+        const at = typeof when === "number" ? new Date(when * 1000).toISOString().slice(0, 10) : str(when) ?? "";
+        return { at, score: num(h.score) };
+      })
       .filter((h): h is { at: string; score: number } => h.score !== null);
-    const netRaw = first(raw.networkScores, raw.scoresByNetwork, Array.isArray(raw.networks) ? raw.networks : null) as Obj[] | null;
+    const netObjs = Array.isArray(raw.networks) && raw.networks.every((n) => typeof n === "object") ? raw.networks : null;
+    const netRaw = first(raw.networkScores, raw.scoresByNetwork, netObjs) as Obj[] | null;
     return {
       ...base,
       accounts: ((raw.accounts as Obj[] | undefined) ?? []).map((a) => ({ network: String(a.network), id: String(a.id) })),

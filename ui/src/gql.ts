@@ -163,9 +163,11 @@ export class Client {
       data?: T;
       errors?: { message: string; extensions?: { code?: string } }[];
     };
-    if (payload.errors?.length) {
-      const e = payload.errors[0];
-      throw new GraphQLError(e.message, e.extensions?.code);
+    // A field the consent policy withholds (CONSENT_DENIED on a nullable field) leaves the rest
+    // of the answer usable: that panel is simply absent.
+    const errors = (payload.errors ?? []).filter((e) => !(payload.data && e.extensions?.code === "CONSENT_DENIED"));
+    if (errors.length) {
+      throw new GraphQLError(errors[0].message, errors[0].extensions?.code);
     }
     return (payload.data ?? {}) as T;
   }

@@ -1,6 +1,7 @@
 // The influence explorer: search people, grow their ego network, read their card, browse topics.
 import Graph from "graphology";
 import Sigma from "sigma";
+import forceAtlas2 from "graphology-layout-forceatlas2";
 import FA2Layout from "graphology-layout-forceatlas2/worker";
 import { Client } from "./gql";
 import { Api, Neighbour, PersonDetail, PersonLite } from "./data";
@@ -254,16 +255,19 @@ async function focusPerson(p: PersonLite): Promise<void> {
   upsertPerson(p);
   selected = p.id;
   renderer?.refresh();
-  await Promise.all([showCard(p.id), graph.getNodeAttribute(p.id, "expanded") ? Promise.resolve() : expand(p.id)]);
+  // the card lists the neighbours, so it is drawn once both the details and the expansion are in
+  const [detail] = await Promise.all([
+    guarded("Loading the person", () => api.detail(p.id)),
+    graph.getNodeAttribute(p.id, "expanded") ? Promise.resolve() : expand(p.id),
+  ]);
+  if (detail) drawCard(detail);
   applyFilters();
 }
 
 // ---------------------------------------------------------------- card
 
-async function showCard(id: string): Promise<void> {
+function drawCard(d: PersonDetail): void {
   const card = $("card");
-  const d = await guarded("Loading the person", () => api.detail(id));
-  if (!d) return;
   upsertPerson(d);
   card.replaceChildren(...renderCard(d));
   card.dataset.person = d.id;
@@ -417,7 +421,7 @@ async function showTopics(): Promise<void> {
   topicRenderer = new Sigma(g, $("topic-graph"), { allowInvalidContainer: true, labelRenderedSizeThreshold: 4 });
   topicRenderer.on("clickNode", ({ node }) => void showTopicLeaderboard(node));
   if (g.order > 2) {
-    const fa = new FA2Layout(g, { settings: { slowDown: 5, gravity: 1, scalingRatio: 6 } });
+    const fa = new FA2Layout(g, { settings: { ...forceAtlas2.inferSettings(g), slowDown: 5, scalingRatio: 20, strongGravityMode: true, gravity: 0.05, linLogMode: true } });
     fa.start();
     window.setTimeout(() => fa.kill(), 1500);
   }
