@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from influence.engine.communities import compute_people_communities, compute_topic_communities
+from influence.engine.scoring import compute_scores
 from influence.engine.topics import compute_topic_scores
 from influence.loaders.quarantine import Quarantine
 from influence.loaders.stackexchange import StackExchangeAdapter
@@ -107,6 +108,63 @@ def generate(store: Store, *, people: int, posts: int, interactions: int, topics
     return {"people": people, "posts": posts, "interactions": interactions, "topics": topics}
 
 
+ALL_TOPIC_SCORES = Query("bench_all_topic_scores", """
+    MATCH (p:Person)-[s:TOPIC_SCORE]->(t:Topic) RETURN p.id AS person, t.name AS topic,
+    s.score AS score""")
+ALL_SCORES = Query("bench_all_scores", "MATCH (p:Person) RETURN p.id AS person, p.score AS score")
+
+
+def _top(people: list[str], ranking: dict[str, float], n: int) -> list[str]:
+    return sorted(people, key=lambda p: -ranking.get(p, 1.0))[:n]
+
+
+def evaluate_se(store: Store) -> dict[str, float]:
+    """Topic scores vs "overall score among the topic's posters" against an external proxy.
+
+    Proxy per (user, tag): the vote Score of the user's answers to questions with that tag
+    plus 5 per accepted answer. Vote scores are not in the graph (voters are anonymous in the
+    dump), so the proxy is mostly independent of the engagement graph. For every tag with at
+    least 10 answerers: Spearman correlation of each ranking with the proxy over the tag's
+    answerers, and how many of the proxy's top 5 are in the ranking's top 5.
+    """
+    import xml.etree.ElementTree as ET
+
+    from scipy.stats import spearmanr
+
+    rows = [r.attrib for r in ET.parse(SE_DUMP / "Posts.xml").getroot()]
+    questions = {r["Id"]: r for r in rows if r.get("PostTypeId") == "1"}
+    accepted = {q.get("AcceptedAnswerId") for q in questions.values()}
+    proxy: dict[str, dict[str, float]] = {}
+    for r in rows:
+        q = questions.get(r.get("ParentId", ""))
+        if r.get("PostTypeId") != "2" or q is None or "OwnerUserId" not in r:
+            continue
+        for tag in q.get("Tags", "").strip("<>").split("><"):
+            person = f"stackexchange:{r['OwnerUserId']}"
+            gain = int(r["Score"]) + (5 if r["Id"] in accepted else 0)
+            proxy.setdefault(tag, {})[person] = proxy.get(tag, {}).get(person, 0.0) + gain
+    topic_scores: dict[str, dict[str, float]] = {}
+    for row in store.read(ALL_TOPIC_SCORES):
+        topic_scores.setdefault(row["topic"], {})[row["person"]] = row["score"]
+    overall = {s["person"]: s["score"] or 1.0 for s in store.read(ALL_SCORES)}
+    results: dict[str, list[float]] = {"topic_rho": [], "overall_rho": [], "topic_top5": [],
+                                       "overall_top5": []}
+    for tag, gains in proxy.items():
+        if len(gains) < 10:
+            continue
+        people = sorted(gains)
+        truth = [gains[p] for p in people]
+        for name, ranking in (("topic", topic_scores.get(tag, {})), ("overall", overall)):
+            values = [ranking.get(p, 1.0) for p in people]
+            results[f"{name}_rho"].append(float(spearmanr(truth, values).statistic))
+            best = set(sorted(people, key=lambda p: -gains[p])[:5])
+            mine = set(_top(people, ranking, 5))
+            results[f"{name}_top5"].append(len(best & mine))
+    summary = {k: float(np.nanmean(v)) for k, v in results.items()}
+    summary["tags"] = float(len(results["topic_rho"]))
+    return summary
+
+
 def run(store: Store, label: str, asof: int, results: list[tuple[str, float, str]]) -> None:
     params = get_settings().model
     _timed(f"{label}: topic scores", lambda: compute_topic_scores(store, params, asof=asof),
@@ -138,7 +196,11 @@ def main() -> None:
             _timed("se: load", lambda: load(
                 StackExchangeAdapter(SE_DUMP), Writer(store, batch_size=2000),
                 Quarantine(Path("/tmp/bench-topics-quarantine"), "se")).loaded, results)
+            _timed("se: overall score", lambda: compute_scores(store, settings.model,
+                                                               asof=SE_ASOF).seconds, results)
             run(store, "se", SE_ASOF, results)
+            _timed("se: topic score vs overall score against answer votes per tag",
+                   lambda: evaluate_se(store), results)
         if not args.skip_generated:
             store.auto_commit(WIPE)
             migrate(store)
