@@ -39,6 +39,8 @@ CONSENT_STATES: tuple[str, ...] = ("opted_in", "opted_out", "unknown")
 ERASED_REASON = "erased (tombstoned)"
 """The skip reason loaders report for records of erased people."""
 BATCH = 2000
+IDENTITY_KEYS = frozenset({"id", "key", "name"})
+"""Properties the erasure scrub never rewrites (they identify someone else's node)."""
 
 
 # --- hashing and tombstones -----------------------------------------------------------------
@@ -285,21 +287,29 @@ def _python_pattern(values: Sequence[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w:])({words})(?!\w)")
 
 
-def find_traces(runner: QueryRunner, values: Sequence[str]) -> list[Trace]:
-    """Every node or relationship property (or list element) that names one of ``values``:
-    equal to it, or containing it as a whole word (``a:7@2016`` names ``a:7``, ``a:70`` not).
+def find_traces(runner: QueryRunner, values: Sequence[str],
+                posts: Sequence[str] = ()) -> list[Trace]:
+    """Every node or relationship property (or list element) that names an erased person or
+    account (``values``: equal to one, or containing it as a whole word, so ``a:7@2016`` names
+    ``a:7`` and ``a:70`` does not), and every post key or post reference in ``posts``.
 
-    Tombstones and audit events are not searched (they hold hashes only).
+    Post keys share the ``network:id`` namespace with account keys (post 80 and account 80 are
+    both ``stackexchange:80``), so post identity and post references are checked only against
+    ``posts``. Tombstones and audit events are not searched (they hold hashes only).
     """
-    if not values:
-        return []
     traces = []
-    pattern = _java_pattern(values)
-    kinds: tuple[tuple[Literal["node", "relationship"], Any], ...] = (
-        ("node", q.NODE_TRACES), ("relationship", q.RELATIONSHIP_TRACES))
-    for kind, query in kinds:
-        for row in runner.read(query, values=list(values), pattern=pattern):
+    queries: list[tuple[Any, dict[str, Any]]] = []
+    if values:
+        params = {"values": list(values), "pattern": _java_pattern(values)}
+        queries += [(("node", q.NODE_TRACES), params), (("relationship", q.RELATIONSHIP_TRACES),
+                                                        params)]
+    for (kind, query), params in queries:
+        for row in runner.read(query, **params):
             traces += [Trace(kind, row["element"], tuple(row["labels"]), key, value)
+                       for key, value in row["hits"]]
+    for start in range(0, len(posts), BATCH):
+        for row in runner.read(q.POST_TRACES, posts=list(posts[start:start + BATCH])):
+            traces += [Trace(row["kind"], row["element"], tuple(row["labels"]), key, value)
                        for key, value in row["hits"]]
     return traces
 
@@ -366,14 +376,16 @@ def erase(runner: QueryRunner, person_id: str, actor: str, *, reason: str = "era
     for chunk in _chunks(account_keys):
         runner.write(q.DELETE_ACCOUNTS, keys=chunk)
     runner.write(q.DELETE_PERSON, id=person_id)
-    erased = {person_id, *account_keys, *posts}
-    scrubbed, words = 0, _python_pattern(sorted(erased))
-    for trace in find_traces(runner, sorted(erased)):
+    named = sorted({person_id, *account_keys})
+    scrubbed, words = 0, _python_pattern(named)
+    for trace in find_traces(runner, named, posts):
+        if trace.key in IDENTITY_KEYS:
+            continue  # an identity is never rewritten: it stays a residual trace
         query = q.SCRUB_NODE if trace.kind == "node" else q.SCRUB_RELATIONSHIP
-        runner.write(query, element=trace.element, props={trace.key: _scrubbed(trace.value, erased,
-                                                                                words)})
+        value = _scrubbed(trace.value, {*named, *posts}, words)
+        runner.write(query, element=trace.element, props={trace.key: value})
         scrubbed += 1
-    residual = tuple(find_traces(runner, sorted(erased))) if scrubbed else ()
+    residual = tuple(find_traces(runner, named, posts))
     _audit(runner, actor, "erase", person_hash,
            {"accounts": len(accounts), "posts": len(posts),
             "interactions": subject["interactions"], "scrubbed": scrubbed, "reason": reason})

@@ -133,7 +133,7 @@ NODE_TRACES = Query(
     "node_traces",
     """
     MATCH (n) WHERE NOT n:Tombstone AND NOT n:AuditEvent
-    WITH n, [k IN keys(n) WHERE CASE
+    WITH n, [k IN keys(n) WHERE NOT (n:Post AND k IN ['key', 'id', 'parent']) AND CASE
               WHEN valueType(n[k]) STARTS WITH 'LIST'
                 THEN any(x IN n[k] WHERE x IN $values
                          OR (valueType(x) STARTS WITH 'STRING' AND x =~ $pattern))
@@ -149,7 +149,7 @@ RELATIONSHIP_TRACES = Query(
     "relationship_traces",
     """
     MATCH ()-[r]->()
-    WITH r, [k IN keys(r) WHERE CASE
+    WITH r, [k IN keys(r) WHERE k <> 'post' AND CASE
               WHEN valueType(r[k]) STARTS WITH 'LIST'
                 THEN any(x IN r[k] WHERE x IN $values
                          OR (valueType(x) STARTS WITH 'STRING' AND x =~ $pattern))
@@ -158,6 +158,22 @@ RELATIONSHIP_TRACES = Query(
               ELSE false END] AS hits
     WHERE size(hits) > 0
     RETURN elementId(r) AS element, [type(r)] AS labels, [k IN hits | [k, r[k]]] AS hits
+    """,
+)
+
+POST_TRACES = Query(
+    "post_traces",
+    """
+    CALL () {
+        MATCH (p:Post) WHERE p.key IN $posts
+        RETURN 'node' AS kind, elementId(p) AS element, labels(p) AS labels,
+               [['key', p.key]] AS hits
+        UNION ALL
+        MATCH ()-[r]->() WHERE r.post IN $posts
+        RETURN 'relationship' AS kind, elementId(r) AS element, [type(r)] AS labels,
+               [['post', r.post]] AS hits
+    }
+    RETURN kind, element, labels, hits
     """,
 )
 

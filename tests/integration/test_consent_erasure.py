@@ -42,6 +42,18 @@ TRACE_KEYS = Query(
            collect(DISTINCT post.key) AS posts, collect(DISTINCT post.id) AS post_ids
     """,
 )
+OTHERS = Query(
+    "test_erasure_others",
+    """
+    CALL () { MATCH (a:Account) WHERE NOT a.key IN $keys RETURN collect(a.key) AS accounts }
+    CALL () {
+        MATCH (a:Account)-[r:ENGAGED]->(b:Account) WHERE NOT a.key IN $keys AND NOT b.key IN $keys
+        RETURN collect(r.id + ' ' + a.key + ' ' + b.key) AS engaged
+    }
+    CALL () { MATCH (p:Person) WHERE p.id <> $id RETURN collect(p.id) AS people }
+    RETURN accounts, engaged, people
+    """,
+)
 PERSON_COUNT = Query("test_person_count", "MATCH (p:Person) RETURN count(p) AS n")
 
 
@@ -54,27 +66,33 @@ def _strings(value: Any) -> list[str]:
 
 
 def scan(store: Store, tokens: set[str], pairs: set[tuple[str, str]],
-         post_pairs: set[tuple[str, str]]) -> list[str]:
+         posts: set[str], post_pairs: set[tuple[str, str]]) -> list[str]:
     """Every node, relationship and property (list elements too) that names an erased thing.
 
-    A token matches as a whole word (``stackexchange:7`` does not match ``stackexchange:70``);
-    an Account or Post also matches by its (network, id) pair.
+    A person or account token matches as a whole word (``stackexchange:7`` does not match
+    ``stackexchange:70``) anywhere except in post identities and post references, because post
+    keys share the ``network:id`` namespace (post 80 and account 80 are both
+    ``stackexchange:80``); those are checked against the erased post keys instead. An Account
+    or Post node also matches by its (network, id) pair.
     """
     pattern = re.compile("|".join(rf"(?<![\w:]){re.escape(t)}(?![\w])"
                                   for t in sorted(tokens, key=len, reverse=True)))
     found = []
     for row in store.read(ALL_NODES):
-        props = row["p"]
+        props, is_post = row["p"], "Post" in row["labels"]
         pair = (props.get("network"), props.get("id"))
         if "Account" in row["labels"] and pair in pairs:
             found.append(f"account node {pair}")
-        if "Post" in row["labels"] and pair in post_pairs:
+        if is_post and (pair in post_pairs or props.get("key") in posts):
             found.append(f"post node {pair}")
         found += [f"{row['labels']}.{key}={value!r}" for key, value in props.items()
+                  if not (is_post and key in ("key", "id", "parent"))
                   for text in _strings(value) if pattern.search(text)]
     for row in store.read(ALL_RELATIONSHIPS):
         found += [f"[:{row['type']}].{key}={value!r}" for key, value in row["p"].items()
-                  for text in _strings(value) if pattern.search(text)]
+                  if key != "post" for text in _strings(value) if pattern.search(text)]
+        if row["p"].get("post") in posts:
+            found.append(f"[:{row['type']}].post={row['p']['post']!r}")
     return found
 
 
@@ -92,18 +110,21 @@ def erased(store: Store, settings: Settings,
     consent.object_to_profiling(store, person_id, "test-operator", settings=settings)
     export = consent.export_person(store, person_id, "test-operator", settings=settings)
     people_before = store.read(PERSON_COUNT)[0]["n"]
+    others_before = store.read(OTHERS, keys=keys["accounts"], id=person_id)[0]
     report = consent.erase(store, person_id, "test-operator", settings=settings)
     network = keys["pairs"][0][0]
+    others_after = store.read(OTHERS, keys=keys["accounts"], id=person_id)[0]
     return {
-        "id": person_id, "report": report, "export": export, "people_before": people_before,
-        "tokens": {person_id, *keys["accounts"], *keys["posts"]},
+        "others": (others_before, others_after), "id": person_id, "report": report,
+        "export": export, "people_before": people_before,
+        "tokens": {person_id, *keys["accounts"]}, "posts": set(keys["posts"]),
         "pairs": {tuple(p) for p in keys["pairs"]},
         "post_pairs": {(network, i) for i in keys["post_ids"]},
     }
 
 
 def _scan(store: Store, erased: dict[str, Any]) -> list[str]:
-    return scan(store, erased["tokens"], erased["pairs"], erased["post_pairs"])
+    return scan(store, erased["tokens"], erased["pairs"], erased["posts"], erased["post_pairs"])
 
 
 def test_subject_is_a_real_active_person(erased: dict[str, Any]) -> None:
@@ -130,6 +151,12 @@ def test_erasure_leaves_zero_traces(store: Store, erased: dict[str, Any]) -> Non
     assert erased["report"].residual == ()
     assert _scan(store, erased) == []
     assert store.read(PERSON_COUNT)[0]["n"] == erased["people_before"] - 1
+
+
+def test_erasure_leaves_everyone_else_intact(erased: dict[str, Any]) -> None:
+    before, after = erased["others"]
+    assert {k: sorted(v) for k, v in after.items()} == {k: sorted(v) for k, v in before.items()}
+    assert len(before["engaged"]) > 10_000
 
 
 def test_audit_log_keeps_only_a_hash(store: Store, settings: Settings,
@@ -167,6 +194,6 @@ def test_opting_out_erases(store: Store, settings: Settings) -> None:
     assert change.erasure is not None
     assert change.erasure.residual == ()
     keys = {row["id"]}
-    assert scan(store, keys, set(), set()) == []
+    assert scan(store, keys, set(), set(), set()) == []
     network, account = row["id"].split(":", 1)
     assert consent.is_tombstoned(store, network, account, settings=settings)
