@@ -14,21 +14,6 @@ from tests.e2e.conftest import graphql, save_screenshot
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
-def _schema_has(page: Page, path: str) -> bool:
-    return bool(page.evaluate(
-        """async (path) => {
-            const s = (await (await fetch('/ui/schema.json')).json()).__schema;
-            const types = new Map(s.types.map((t) => [t.name, t]));
-            let t = s.queryType.name;
-            for (const p of path.split('.')) {
-                const f = (types.get(t)?.fields ?? []).find((x) => x.name === p);
-                if (!f) return false;
-                let r = f.type; while (r.ofType) r = r.ofType; t = r.name;
-            }
-            return true;
-        }""", path))
-
-
 def _open(page: Page, api_url: str) -> None:
     page.goto(f"{api_url}/ui/")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
@@ -75,27 +60,28 @@ def test_search_expand_and_explanation(page: Page, api_url: str) -> None:
     score = page.locator('#card [data-testid="score"]').inner_text()
     assert score != "—", "the top person's score is published under not_opted_out"
 
-    if _schema_has(page, "person.neighbours"):
-        before = page.evaluate("() => window.__influence.graph.order")
-        assert before > 1, "expanding the top person shows their neighbours"
-        neighbour = page.locator('#card [data-testid="neighbours"] button').first
-        neighbour.click()
-        _idle(page)
-        page.wait_for_function(f"() => window.__influence.graph.order > {before}")
-        assert page.locator("#card").get_attribute("data-person") != person
-    else:  # reported: the API has no neighbours field yet
-        assert page.evaluate("() => window.__influence.graph.order") == 1
+    figures = page.locator('#card [data-testid="explanation"] figure.explanation')
+    expect(figures.first).to_be_visible()
+    shown = float(score)
+    assert figures.count() >= 2  # by kind, by network (and by engager)
+    for i in range(figures.count()):
+        fig = figures.nth(i)
+        explained = float(fig.get_attribute("data-score") or "nan")
+        assert explained == pytest.approx(shown, abs=0.01)
+        parts = [float(v) for v in fig.locator(".part").evaluate_all(
+            "(els) => els.map((e) => e.dataset.partValue)")]
+        assert parts
+        assert sum(parts) == pytest.approx(explained, abs=0.05)
 
-    if _schema_has(page, "person.explanation"):
-        figures = page.locator('#card [data-testid="explanation"] figure.explanation')
-        expect(figures.first).to_be_visible()
-        for i in range(figures.count()):
-            fig = figures.nth(i)
-            card_score = float(fig.get_attribute("data-score") or "nan")
-            parts = [float(v) for v in fig.locator(".part").evaluate_all(
-                "(els) => els.map((e) => e.dataset.partValue)")]
-            assert parts
-            assert sum(parts) == pytest.approx(card_score, abs=0.05)
+    assert page.evaluate("() => window.__influence.graph.order") > 1, "the ego network shows"
+    neighbour = page.locator('#card [data-testid="neighbours"] button').first
+    other = neighbour.get_attribute("data-person")
+    assert other
+    assert other != person
+    neighbour.click()
+    expect(page.locator("#card")).to_have_attribute("data-person", other)
+    page.wait_for_function(
+        "(id) => window.__influence.graph.getNodeAttribute(id, 'expanded') === true", arg=other)
     _idle(page)
     page.wait_for_timeout(1600)  # let the ForceAtlas2 pass settle before the picture
     save_screenshot(page, "people-graph")
@@ -113,8 +99,6 @@ def test_canvas_is_not_blank(page: Page, api_url: str) -> None:
 def test_filters_change_what_is_shown(page: Page, api_url: str) -> None:
     _open(page, api_url)
     person = _search_and_open(page, api_url)
-    if not _schema_has(page, "person.neighbours"):
-        pytest.fail("the API has no person.neighbours: the ego network cannot be filtered")
     scores: list[float] = page.evaluate(
         """(centre) => window.__influence.graph.filterNodes((n) => n !== centre)
              .map((n) => window.__influence.graph.getNodeAttribute(n, 'person').score)
@@ -166,9 +150,6 @@ def test_keyboard_and_labels(page: Page, api_url: str) -> None:
 
 def test_topic_view(page: Page, api_url: str) -> None:
     _open(page, api_url)
-    if not _schema_has(page, "topics"):
-        expect(page.locator("#tab-topics")).to_be_hidden()
-        return
     page.get_by_role("tab", name="Topics").click()
     topic = page.locator("#topic-list button").first
     expect(topic).to_be_visible()

@@ -326,7 +326,7 @@ function renderCard(d: PersonDetail): HTMLElement[] {
       const ul = el("ul", { class: "results neigh" });
       for (const nb of nbs.slice(0, 30)) {
         const li = el("li");
-        const b = el("button", { type: "button", "aria-label": `Show and expand ${nb.a.label}` }, nb.a.label);
+        const b = el("button", { type: "button", "data-person": nb.id, "aria-label": `Show and expand ${nb.a.label}` }, nb.a.label);
         b.addEventListener("click", () => void focusPerson(nb.a.person));
         li.append(b, el("span", { class: "hint" }, `weight ${fmt(nb.w, 1)}`));
         ul.append(li);
