@@ -652,6 +652,38 @@ class Client:
         return pd.DataFrame([asdict(t) for t in found.topics],
                             columns=["topic", "score", "percentile"])
 
+    def topic_explanation(self, person_id: str, topic: str, *, top: int = 10) -> pd.DataFrame:
+        """Why a person scores what they score on one topic: the points each engager adds.
+
+        The base of 1 plus every row's ``points`` (and the pooled rest) gives the topic score.
+
+        Args:
+            person_id: e.g. ``stackexchange:42``.
+            topic: a topic name.
+            top: engagers listed one by one; the rest are pooled into one row.
+
+        Returns:
+            Columns ``person_id`` (None for engagers the policy hides and for the pooled
+            rest), ``kinds`` (list), ``points``; the DataFrame's ``attrs`` hold ``score``,
+            ``base`` and ``engagers``.
+
+        Raises:
+            NotFoundError: when there is no such person or topic, the person has no score on
+                it, or the policy hides the person.
+        """
+        from influence.engine.topics import explain_topic
+
+        found = explain_topic(self.store, person_id, topic, self.settings.model, self.policy,
+                              top=top)
+        rows = [{"person_id": c.person, "kinds": list(c.kinds), "points": c.points}
+                for c in found.contributions]
+        if found.other_points:
+            rows.append({"person_id": None, "kinds": [], "points": found.other_points})
+        frame = pd.DataFrame(rows, columns=["person_id", "kinds", "points"])
+        frame.attrs.update({"score": found.score, "base": found.base,
+                            "engagers": found.engagers})
+        return frame
+
     def related_topics(self, topic: str, *, limit: int = 10) -> pd.DataFrame:
         """Topics that most often share posts with ``topic``.
 

@@ -217,3 +217,12 @@ def test_every_read_honours_the_default_policy(settings: Settings, loaded: objec
         graph = strict.to_networkx(top, depth=1)
         assert all(data["score"] is None for _, data in graph.nodes(data=True))
         assert strict.search(top.split(":")[1])["score"].isna().all()
+
+
+def test_topic_explanation_adds_up(open_client: Client) -> None:
+    topic = open_client.topics(limit=1)["topic"][0]
+    leader = open_client.topic_scores(topic, limit=1)
+    why = open_client.topic_explanation(leader["person_id"][0], topic, top=3)
+    assert why.attrs["score"] == leader["score"][0]
+    assert abs(why.attrs["base"] + why["points"].sum() - why.attrs["score"]) < 0.05
+    assert len(why) <= 4
