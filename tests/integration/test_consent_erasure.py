@@ -156,7 +156,7 @@ def test_erasure_leaves_zero_traces(store: Store, erased: dict[str, Any]) -> Non
 def test_erasure_leaves_everyone_else_intact(erased: dict[str, Any]) -> None:
     before, after = erased["others"]
     assert {k: sorted(v) for k, v in after.items()} == {k: sorted(v) for k, v in before.items()}
-    assert len(before["engaged"]) > 10_000
+    assert len(before["engaged"]) > 3_000  # 3,609 interactions among the others
 
 
 def test_audit_log_keeps_only_a_hash(store: Store, settings: Settings,
