@@ -29,6 +29,7 @@ import numpy as np
 from scipy import sparse
 
 from influence.engine import topic_queries as q
+from influence.engine.consent import clear_objected_scores
 from influence.engine.model import ModelParams
 from influence.engine.reads import PublishPolicy, published_states
 from influence.errors import NotFoundError
@@ -211,6 +212,7 @@ def compute_topic_scores(store: QueryRunner, params: ModelParams, asof: int | No
             if on_topic is not None:
                 on_topic(topic)
     written += _flush(store, batch, asof, run_id)
+    clear_objected_scores(store)  # objection to profiling: no topic scores (docs/PRIVACY.md)
     store.write(q.MARK_TOPICS_SCORED, asof=asof, run=run_id)
     return TopicRun(run_id, asof, len(known), scored, written, pairs,
                     time.monotonic() - started)
