@@ -65,7 +65,11 @@ def main() -> None:
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             page = context.new_page()
             errors: list[Exception] = []
-            page.on("pageerror", errors.append)
+
+            def on_error(exc: Exception, sink: list[Exception] = errors) -> None:
+                sink.append(exc)
+
+            page.on("pageerror", on_error)
             page.goto(f"{base}/ui/?bench={args.nodes}&edges={args.edges}"
                       f"&layout={args.layout_seconds}")
             page.wait_for_function("() => window.__benchDone === true",
