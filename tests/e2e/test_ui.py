@@ -84,6 +84,7 @@ def test_search_expand_and_explanation(page: Page, api_url: str) -> None:
         "(id) => window.__influence.graph.getNodeAttribute(id, 'expanded') === true", arg=other)
     _idle(page)
     page.wait_for_timeout(1600)  # let the ForceAtlas2 pass settle before the picture
+    page.locator("#card").evaluate("(el) => { el.scrollTop = 0; }")
     save_screenshot(page, "people-graph")
 
 
