@@ -213,7 +213,8 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a") as fh:
         fh.write(f"\n## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (server {settings.bolt_uri}, "
-                 f"heap setting {settings.heap_size})\n\n| step | seconds | result |\n|---|---:|---|\n")
+                 f"heap setting {settings.heap_size})\n\n"
+                 "| step | seconds | result |\n|---|---:|---|\n")
         for step, seconds, value in results:
             fh.write(f"| {step} | {seconds:.1f} | {value.replace('|', '/')} |\n")
 
