@@ -142,7 +142,7 @@ async def run(args: argparse.Namespace) -> list[Result]:
                                   network=None, topic=None)).data()
     ids = [r["id"] for r in rows]
     proc = start_api(args.port, args.workers)
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     results: list[Result] = []
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{args.port}", limits=limits,
@@ -150,7 +150,11 @@ async def run(args: argparse.Namespace) -> list[Result]:
             await wait_ready(client)
 
             async def gql(query: str, variables: dict[str, Any]) -> bool:
-                r = await client.post("/graphql", json={"query": query, "variables": variables})
+                try:
+                    r = await client.post("/graphql",
+                                          json={"query": query, "variables": variables})
+                except httpx.TransportError:
+                    return False
                 return r.status_code == 200 and "errors" not in r.json()
 
             async def cypher(query: Any, **params: Any) -> list[dict[str, Any]]:
@@ -190,7 +194,10 @@ async def run(args: argparse.Namespace) -> list[Result]:
                     print(results[-1].row(), flush=True)
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
         await driver.close()
     return results
 
