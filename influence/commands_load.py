@@ -19,11 +19,14 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from influence.errors import InvalidInputError
 from influence.loaders.base import Item
@@ -43,6 +46,14 @@ SelfOpt = Annotated[str | None, typer.Option(
     "target (default: settings.self_interactions).")]
 Identities = Annotated[Path | None, typer.Option(
     help="Identity mapping CSV (person,network,account): link accounts to one person.")]
+
+
+class _RateColumn(ProgressColumn):
+    """Rows per second, blank until rich has measured a speed."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:>8.0f} rows/s", style="progress.data.speed")
 
 
 AUTO_BULK_ROWS = 200_000
@@ -127,7 +138,7 @@ def run_load(items: Iterable[Item], total: int, run_name: str, *, inputs: list[P
                 if restart:
                     checkpoint.finish()
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                      MofNCompleteColumn(), TextColumn("{task.speed:>8.0f} rows/s"),
+                      MofNCompleteColumn(), _RateColumn(),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=console,
                       disable=not show_progress) as bar:
             task = bar.add_task(f"loading {run_name}", total=total or None)

@@ -60,7 +60,10 @@ class Store:
         self.uri = settings.bolt_uri
         self.database = settings.neo4j_database
         self._driver: Driver = GraphDatabase.driver(
-            self.uri, auth=auth, connection_acquisition_timeout=10, max_connection_pool_size=50
+            self.uri, auth=auth, connection_acquisition_timeout=10, max_connection_pool_size=50,
+            # Planner hints (e.g. 'property key does not exist' on an empty graph) are noise
+            # for operators; real errors still raise.
+            notifications_min_severity="OFF",
         )
         self.round_trips = 0
 
