@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from influence import commands_edgelists, commands_load, localdb
+from influence import commands_edgelists, commands_load, commands_topics, localdb
 from influence.commands_api import app as api_app
 from influence.commands_consent import app as consent_app
 from influence.commands_evaluate import evaluate_influence
@@ -202,7 +202,7 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-SAMPLE_QUERY = "{ leaderboard(first: 5) { id score percentile accounts { network id } } }"
+SAMPLE_QUERY = "{ leaderboard(first: 5) { edges { node { id score percentile confidence } } } }"
 
 
 @app.command()
@@ -213,7 +213,11 @@ def demo(
     serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API after.")]
     = True,
 ) -> None:
-    """Start the database, load the bundled Stack Exchange data, score it and serve the API."""
+    """Start the database, load the bundled Stack Exchange data, score it and serve the API.
+
+    Scores, topic scores and topic/people communities are computed as of --asof; the API
+    serves GraphQL at /graphql and the graph explorer at /ui/.
+    """
     settings = get_settings()
     if settings.uses_local_server:
         db_start()
@@ -221,7 +225,9 @@ def demo(
     load_stackexchange(path=data, network="stackexchange", dry_run=False, strict=False,
                        progress=sys.stderr.isatty())
     score(asof=asof)
+    commands_topics.compute(asof=asof, algorithm="louvain")
     url = f"http://{settings.api_host}:{settings.api_port}/graphql"
+    _say(f"Explorer: http://{settings.api_host}:{settings.api_port}/ui/")
     _say(f"Try:  curl -s {url} -H 'content-type: application/json' "
          f"-d '{json.dumps({'query': SAMPLE_QUERY})}'")
     if settings.publish_policy == "opted_in":
