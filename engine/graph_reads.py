@@ -14,10 +14,9 @@ from typing import Literal
 
 from influence.engine import graph_read_queries as q
 from influence.engine.reads import (
-    Account,
-    NetworkScore,
     PersonView,
     PublishPolicy,
+    person_view,
     published_states,
 )
 from influence.errors import InvalidInputError
@@ -56,19 +55,6 @@ class CommunityRow:
     members: tuple[str, ...]
 
 
-def view(row: Row, policy: PublishPolicy) -> PersonView:
-    """A person row (id, consent, score, percentile, accounts) as a reader may see it."""
-    shown = row["consent"] in published_states(policy)
-    networks = zip(row.get("score_networks") or [], row.get("network_scores") or [],
-                   strict=False)
-    return PersonView(
-        id=row["id"], consent=row["consent"],
-        accounts=tuple(Account(a["network"], a["id"]) for a in row["accounts"]),
-        score=row["score"] if shown else None,
-        percentile=row["percentile"] if shown else None,
-        confidence=row.get("confidence") if shown else None,
-        network_scores=tuple(NetworkScore(n, v) for n, v in networks) if shown else (),
-    )
 
 
 def _check_skip(skip: int) -> int:
@@ -81,7 +67,7 @@ def _check_skip(skip: int) -> int:
 def people_by_ids(store: QueryRunner, ids: Sequence[str],
                   policy: PublishPolicy) -> dict[str, PersonView]:
     """The people among ``ids`` that exist, by id (one round trip)."""
-    return {r["id"]: view(r, policy) for r in store.read(q.PEOPLE_BY_IDS, ids=list(ids))}
+    return {r["id"]: person_view(r, policy) for r in store.read(q.PEOPLE_BY_IDS, ids=list(ids))}
 
 
 def topics_by_people(store: QueryRunner, ids: Sequence[str], first: int,
@@ -121,7 +107,7 @@ def neighbours(store: QueryRunner, ids: Sequence[str], *, direction: Direction,
     rows = store.read(_NEIGHBOUR_QUERIES[direction], ids=list(ids), first=first,
                       kinds=list(kinds) if kinds is not None else None, weights=weights)
     return {
-        r["id"]: [Neighbour(view(n, policy), n["interactions"], tuple(sorted(n["kinds"])),
+        r["id"]: [Neighbour(person_view(n, policy), n["interactions"], tuple(sorted(n["kinds"])),
                             float(n["weight"])) for n in r["neighbours"]]
         for r in rows
     }
@@ -138,7 +124,7 @@ def search_people(store: QueryRunner, text: str, first: int, skip: int,
         raise InvalidInputError("Search text is empty.", hint="Try an id such as '42'.")
     rows = store.read(q.SEARCH_PEOPLE, q=needle, first=first, skip=_check_skip(skip),
                       states=published_states(policy))
-    return [view(r, policy) for r in rows]
+    return [person_view(r, policy) for r in rows]
 
 
 def count_people(store: QueryRunner, text: str) -> int:
@@ -153,7 +139,7 @@ def leaderboard_page(store: QueryRunner, first: int, skip: int, *, policy: Publi
     query = q.LEADERBOARD_PAGE if topic is None else q.TOPIC_LEADERBOARD_PAGE
     rows = store.read(query, first=first, skip=_check_skip(skip), topic=topic, network=network,
                       states=published_states(policy))
-    return [view(r, policy) for r in rows]
+    return [person_view(r, policy) for r in rows]
 
 
 def count_leaderboard(store: QueryRunner, policy: PublishPolicy, topic: str | None = None,

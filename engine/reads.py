@@ -60,7 +60,10 @@ def _network_scores(row: Row) -> tuple[NetworkScore, ...]:
     return tuple(NetworkScore(n, v) for n, v in zip(names, values, strict=False))
 
 
-def _view(row: Row, shown: bool) -> PersonView:
+def person_view(row: Row, policy: PublishPolicy) -> PersonView:
+    """A person row (id, consent, score, percentile, accounts, ...) as a reader may see it:
+    score fields are None unless the publish policy shows this person."""
+    shown = row["consent"] in published_states(policy)
     return PersonView(
         id=row["id"], consent=row["consent"],
         accounts=tuple(Account(a["network"], a["id"]) for a in row["accounts"]),
@@ -77,16 +80,7 @@ def get_person(store: QueryRunner, person_id: str, policy: PublishPolicy) -> Per
     if not rows:
         raise NotFoundError(f"No person with id {person_id!r}.",
                             hint="Ids look like 'stackexchange:123'; search with people(search:).")
-    row = rows[0]
-    return _view(row, row["consent"] in published_states(policy))
-
-
-def leaderboard(store: QueryRunner, first: int, policy: PublishPolicy,
-                topic: str | None = None) -> list[PersonView]:
-    """The top people by score (optionally among those active on a topic)."""
-    query = q.LEADERBOARD if topic is None else q.TOPIC_LEADERBOARD
-    rows = store.read(query, first=first, states=published_states(policy), topic=topic)
-    return [_view(r, True) for r in rows]
+    return person_view(rows[0], policy)
 
 
 def score_history(store: QueryRunner, person_id: str, since: int, until: int,

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from influence.api.app import create_app
-from influence.engine import consent, reads
+from influence.engine import consent, graph_reads, reads
 from influence.engine.scoring import compute_scores
 from influence.errors import ConsentDeniedError
 from influence.settings import Settings
@@ -171,7 +171,7 @@ async def test_walker_catches_a_leak(world: dict[str, Any], store: Store,
 def test_engine_reads_hide_unknown_consent(world: dict[str, Any], store: Store) -> None:
     assert reads.get_person(store, world["unknown"], "opted_in").score is None
     assert reads.get_person(store, world["opted_in"][0], "opted_in").score is not None
-    board = reads.leaderboard(store, 100, "opted_in")
+    board = graph_reads.leaderboard_page(store, 100, 0, policy="opted_in")
     assert {p.id for p in board} == set(world["opted_in"])
 
 
