@@ -66,17 +66,19 @@ class Row:
 
 
 class PeakRss:
-    """Samples the RSS of a process (and its children) in a thread; ``peak`` in bytes."""
+    """Samples the RSS of a process (and, if asked, its children) in a thread; ``peak`` in
+    bytes. The client is sampled without children: a server this script started is its child."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, children: bool = True) -> None:
         self.proc = psutil.Process(pid)
+        self.children = children
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self) -> int:
         total = self.proc.memory_info().rss
-        for child in self.proc.children(recursive=True):
+        for child in self.proc.children(recursive=True) if self.children else ():
             total += child.memory_info().rss
         return int(total)
 
@@ -148,7 +150,7 @@ def measure(name: str, store: Store, server_pid: int, load: Callable[[], int],
     started = time.perf_counter()
     asof = load()
     load_s = time.perf_counter() - started
-    client = PeakRss(psutil.Process().pid)
+    client = PeakRss(psutil.Process().pid, children=False)
     with PeakRss(server_pid) as server, client:
         started = time.perf_counter()
         run = compute_scores(store, settings.model, asof=asof)
