@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 import strawberry
 from fastapi import FastAPI, Request, Response
+from graphql import GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from strawberry.extensions import (
     AddValidationRules,
@@ -24,6 +25,7 @@ from strawberry.extensions import (
 )
 from strawberry.fastapi import GraphQLRouter
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from influence.api.context import Context, TimedRunner
 from influence.api.errors import DomainErrorCodes, mask_unexpected
@@ -43,6 +45,16 @@ def _root_types() -> tuple[type, type]:
             merge_types("Mutation", (OperatorMutation, ConsentMutation)))
 
 
+class _Schema(strawberry.Schema):
+    """Client errors (domain and validation errors) are answered with their code and counted in
+    the request's log line; only unexpected errors get a traceback, logged by the masking
+    extension. Strawberry's default would log every error with its traceback."""
+
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        return None
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with its limits and error handling (settings give the limits; default ones
     for the exported SDL, which does not depend on them)."""
@@ -60,7 +72,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     if settings.environment == "production":
         extensions.append(DisableIntrospection)
     query, mutation = _root_types()
-    return strawberry.Schema(query=query, mutation=mutation, extensions=extensions)
+    return _Schema(query=query, mutation=mutation, extensions=extensions)
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:

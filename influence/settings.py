@@ -62,6 +62,9 @@ class Settings(BaseSettings):
         default=None, description="JDK 17 or 21 to run the server; default JAVA_HOME or PATH."
     )
     start_timeout_s: float = Field(default=120.0, gt=0)
+    db_retry_s: float = Field(default=5.0, ge=0)
+    """How long a transaction is retried while the database is unreachable before the call
+    fails with StoreUnavailableError (the API answers SERVICE_UNAVAILABLE after this)."""
 
     # --- API ----------------------------------------------------------------------------
     api_host: str = "127.0.0.1"

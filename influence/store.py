@@ -64,6 +64,7 @@ class Store:
             # Planner hints (e.g. 'property key does not exist' on an empty graph) are noise
             # for operators; real errors still raise.
             notifications_min_severity="OFF",
+            max_transaction_retry_time=settings.db_retry_s,
         )
         self.round_trips = 0
 
