@@ -30,6 +30,7 @@ from rich.text import Text
 
 from influence.errors import InvalidInputError
 from influence.loaders.base import Item
+from influence.loaders.jsonlines import JsonLinesSource
 from influence.loaders.quarantine import Tally
 from influence.settings import get_settings
 
@@ -237,10 +238,11 @@ NetworkOpt = Annotated[str | None, typer.Option(help="Network name stored on acc
                                                 "(default: the adapter's).")]
 
 
-def _adapter_load(name: str, adapter_cls: type, paths: list[Path], network: str | None,
-                  identities: Path | None, *, dry_run: bool, strict: bool, progress: bool,
-                  restart: bool, self_interactions: str | None) -> None:
-    adapter = adapter_cls(paths, network=network) if network else adapter_cls(paths)
+def _adapter_load(name: str, adapter_cls: type[JsonLinesSource], paths: list[Path],
+                  network: str | None, identities: Path | None, *, dry_run: bool,
+                  strict: bool, progress: bool, restart: bool,
+                  self_interactions: str | None) -> None:
+    adapter = adapter_cls(paths, network=network)
     inputs = list(adapter.files) + ([identities] if identities else [])
     run_load(_with_identities(adapter, identities), adapter.total_rows(), name, inputs=inputs,
              dry_run=dry_run, strict=strict, show_progress=progress, restart=restart,

@@ -18,11 +18,10 @@ writes them.) Accounts are DIDs.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from influence.loaders.base import Items, Rejected, RowError, Skipped, build
-from influence.loaders.jsonlines import input_files, iso, need, read_objects
+from influence.loaders.jsonlines import JsonLinesSource, iso, need, read_objects
 from influence.loaders.records import (
     InteractionKind,
     InteractionRecord,
@@ -42,16 +41,10 @@ def did_of(uri: str) -> str:
     return uri[5:].split("/", 1)[0]
 
 
-class BlueskyAdapter:
+class BlueskyAdapter(JsonLinesSource):
     """Reads Bluesky repository records as JSON lines (files or folders)."""
 
-    def __init__(self, paths: list[Path], network: str = "bluesky") -> None:
-        self.files = input_files(paths)
-        self.network = network
-
-    def total_rows(self) -> int:
-        """Lines in all files."""
-        return sum(p.read_bytes().count(b"\n") for p in self.files)
+    default_network = "bluesky"
 
     def __iter__(self) -> Items:
         for path in self.files:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from influence.errors import InvalidInputError
-from influence.loaders.base import RowError, parse_iso_utc
+from influence.loaders.base import Items, RowError, parse_iso_utc
 
 MAX_LINE_BYTES = 4 << 20
 """Longer lines (4 MiB) are rejected as oversized without being parsed."""
@@ -33,6 +33,29 @@ def input_files(paths: list[Path], suffixes: tuple[str, ...] = (".jsonl", ".ndjs
         raise InvalidInputError("No input files found.",
                                 hint=f"Give files or folders of {', '.join(suffixes)} files.")
     return files
+
+
+def count_lines(path: Path, chunk: int = 1 << 20) -> int:
+    """Newlines in a file, read in chunks (for progress totals of large inputs)."""
+    with path.open("rb") as fh:
+        return sum(block.count(b"\n") for block in iter(lambda: fh.read(chunk), b""))
+
+
+class JsonLinesSource:
+    """What the JSON Lines adapters share: their input files, network name and row total."""
+
+    default_network = ""
+
+    def __init__(self, paths: list[Path], network: str | None = None) -> None:
+        self.files = input_files(paths)
+        self.network = network or self.default_network
+
+    def total_rows(self) -> int:
+        """Lines in all files (the progress bar's total)."""
+        return sum(count_lines(p) for p in self.files)
+
+    def __iter__(self) -> Items:
+        raise NotImplementedError  # each adapter reads its own record shapes
 
 
 def read_objects(path: Path, max_line_bytes: int = MAX_LINE_BYTES

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from influence.loaders.base import Items, Rejected, RowError, build
-from influence.loaders.jsonlines import input_files, iso, need, read_objects
+from influence.loaders.jsonlines import JsonLinesSource, iso, need, read_objects
 from influence.loaders.records import (
     AccountRecord,
     InteractionKind,
@@ -42,16 +42,10 @@ def handle(account: dict[str, Any]) -> str:
     return f"{name}@{host}".lower()
 
 
-class MastodonAdapter:
+class MastodonAdapter(JsonLinesSource):
     """Reads Mastodon status JSON lines (files or folders)."""
 
-    def __init__(self, paths: list[Path], network: str = "mastodon") -> None:
-        self.files = input_files(paths)
-        self.network = network
-
-    def total_rows(self) -> int:
-        """Lines in all files."""
-        return sum(p.read_bytes().count(b"\n") for p in self.files)
+    default_network = "mastodon"
 
     def __iter__(self) -> Items:
         for path in self.files:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from influence.loaders.base import Items, Rejected, RowError, build
-from influence.loaders.jsonlines import input_files, need, read_objects
+from influence.loaders.jsonlines import JsonLinesSource, need, read_objects
 from influence.loaders.records import InteractionKind, InteractionRecord, PostRecord, Record
 
 NOT_PEOPLE = frozenset({"[deleted]", "[removed]", "automoderator"})
@@ -52,17 +52,14 @@ def _fullname(obj: dict[str, Any]) -> str:
     return f"t1_{ident}" if "parent_id" in obj else f"t3_{ident}"
 
 
-class RedditAdapter:
+class RedditAdapter(JsonLinesSource):
     """Reads Pushshift-shaped submissions and comments (files or folders)."""
 
-    def __init__(self, paths: list[Path], network: str = "reddit") -> None:
-        self.files = input_files(paths, (".jsonl", ".ndjson", ".json"))
-        self.network = network
-        self.authors: dict[str, str | None] = {}
+    default_network = "reddit"
 
-    def total_rows(self) -> int:
-        """Lines in all files."""
-        return sum(p.read_bytes().count(b"\n") for p in self.files)
+    def __init__(self, paths: list[Path], network: str | None = None) -> None:
+        super().__init__(paths, network)
+        self.authors: dict[str, str | None] = {}
 
     def __iter__(self) -> Items:
         for path in self.files:

@@ -17,11 +17,10 @@ stored):
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from influence.loaders.base import Items, Rejected, build
-from influence.loaders.jsonlines import input_files, iso, need, read_objects
+from influence.loaders.jsonlines import JsonLinesSource, iso, need, read_objects
 from influence.loaders.records import (
     AccountRecord,
     InteractionKind,
@@ -34,16 +33,10 @@ _KINDS = {"replied_to": InteractionKind.REPLY, "quoted": InteractionKind.SHARE,
           "retweeted": InteractionKind.SHARE}
 
 
-class TwitterAdapter:
+class TwitterAdapter(JsonLinesSource):
     """Reads Twitter/X API v2 JSON lines (files or folders)."""
 
-    def __init__(self, paths: list[Path], network: str = "twitter") -> None:
-        self.files = input_files(paths)
-        self.network = network
-
-    def total_rows(self) -> int:
-        """Lines in all files (a response line holds many tweets)."""
-        return sum(p.read_bytes().count(b"\n") for p in self.files)
+    default_network = "twitter"
 
     def __iter__(self) -> Items:
         for path in self.files:
