@@ -47,6 +47,13 @@ SelfOpt = Annotated[str | None, typer.Option(
     "target (default: settings.self_interactions).")]
 Identities = Annotated[Path | None, typer.Option(
     help="Identity mapping CSV (person,network,account): link accounts to one person.")]
+KeywordTopicsOpt = Annotated[bool, typer.Option(
+    "--keyword-topics/--no-keyword-topics", help="Give posts with text but no tags, hashtags "
+    "or subreddit keyword topics (a first pass over the input fits the vocabulary; "
+    "docs/TOPICS.md).")]
+KeywordVocabulary = Annotated[Path | None, typer.Option(
+    help="Keyword vocabulary JSON: reused if the file exists (no fitting, the same topics "
+    "across loads), else the vocabulary fitted on this input is saved there.")]
 
 
 class _RateColumn(ProgressColumn):
@@ -186,6 +193,48 @@ def report(tally: Tally, run_name: str, *, dry_run: bool, quarantine_path: Path,
     console.print(f"[bold cyan]>[/] records {'validated' if dry_run else 'written'}: {summary}")
 
 
+def keyword_items(adapter: Iterable[Item], total: int, *, enabled: bool,
+                  vocabulary: Path | None, show_progress: bool) -> tuple[Iterable[Item], str]:
+    """The adapter's items with keyword topics on untagged posts, and a fingerprint option.
+
+    Reads the input once more to fit the vocabulary (unless a saved one is given); when no
+    post lacks topics the items are returned unchanged.
+    """
+    if not enabled:
+        return adapter, "keywords=off"
+    from influence.loaders.keywords import KeywordTopics, fit_items, with_keyword_topics
+
+    saved = KeywordTopics.load(vocabulary) if vocabulary and vocabulary.exists() else None
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), _RateColumn(), TimeElapsedColumn(), console=console,
+                  disable=not show_progress) as bar:
+        task = bar.add_task("keyword topics: reading post text", total=total or None)
+
+        def counted() -> Iterable[Item]:
+            for item in adapter:
+                bar.advance(task)
+                yield item
+
+        fitted = fit_items(counted(), saved)
+    if not fitted.untagged:
+        return adapter, "keywords=none"
+    if vocabulary is not None and saved is None:
+        fitted.model.save(vocabulary)
+    console.print(f"[bold cyan]>[/] keyword topics for {fitted.untagged} untagged post(s); "
+                  f"vocabulary of {len(fitted.model.doc_freq)} terms from "
+                  f"{fitted.model.documents} texts"
+                  + (f" ({'reused' if saved else 'saved'}: {vocabulary})" if vocabulary else ""))
+    digest = ",".join(f"{t}:{n}" for t, n in sorted(fitted.model.doc_freq.items()))
+    return with_keyword_topics(adapter, fitted.model), f"keywords={hash_text(digest)}"
+
+
+def hash_text(text: str) -> str:
+    """A short stable digest (for checkpoint fingerprints)."""
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _with_identities(items: Iterable[Item], identities: Path | None) -> Iterable[Item]:
     if identities is None:
         return items
@@ -203,6 +252,8 @@ def events(
     network: Annotated[str | None, typer.Option(help="Network for records without one.")]
     = None,
     identities: Identities = None,
+    keyword_topics: KeywordTopicsOpt = True,
+    keyword_vocabulary: KeywordVocabulary = None,
     dry_run: DryRun = False,
     strict: Strict = False,
     progress: ShowProgress = True,
@@ -228,9 +279,11 @@ def events(
     adapter = CanonicalAdapter(paths, network=network)
     inputs = adapter.files + ([identities] if identities else [])
     total = adapter.total_rows()
-    run_load(_with_identities(adapter, identities), total, "events", inputs=inputs,
+    items, keywords = keyword_items(adapter, total, enabled=keyword_topics,
+                                    vocabulary=keyword_vocabulary, show_progress=progress)
+    run_load(_with_identities(items, identities), total, "events", inputs=inputs,
              dry_run=dry_run, strict=strict, show_progress=progress, restart=restart,
-             self_interactions=self_interactions, options=(network or "",), bulk=bulk)
+             self_interactions=self_interactions, options=(network or "", keywords), bulk=bulk)
 
 
 Paths = Annotated[list[Path], typer.Argument(help="JSON-lines files, or folders of them.")]
@@ -239,18 +292,23 @@ NetworkOpt = Annotated[str | None, typer.Option(help="Network name stored on acc
 
 
 def _adapter_load(name: str, adapter_cls: type[JsonLinesSource], paths: list[Path],
-                  network: str | None, identities: Path | None, *, dry_run: bool,
-                  strict: bool, progress: bool, restart: bool,
-                  self_interactions: str | None) -> None:
+                  network: str | None, identities: Path | None, *, keyword_topics: bool,
+                  keyword_vocabulary: Path | None, dry_run: bool, strict: bool,
+                  progress: bool, restart: bool, self_interactions: str | None) -> None:
     adapter = adapter_cls(paths, network=network)
     inputs = list(adapter.files) + ([identities] if identities else [])
-    run_load(_with_identities(adapter, identities), adapter.total_rows(), name, inputs=inputs,
+    total = adapter.total_rows()
+    items, keywords = keyword_items(adapter, total, enabled=keyword_topics,
+                                    vocabulary=keyword_vocabulary, show_progress=progress)
+    run_load(_with_identities(items, identities), total, name, inputs=inputs,
              dry_run=dry_run, strict=strict, show_progress=progress, restart=restart,
-             self_interactions=self_interactions, options=(network or "",))
+             self_interactions=self_interactions, options=(network or "", keywords))
 
 
 def twitter(paths: Paths, *, network: NetworkOpt = None, identities: Identities = None,
-            dry_run: DryRun = False, strict: Strict = False, progress: ShowProgress = True,
+            keyword_topics: KeywordTopicsOpt = True,
+            keyword_vocabulary: KeywordVocabulary = None, dry_run: DryRun = False,
+            strict: Strict = False, progress: ShowProgress = True,
             restart: Restart = False, self_interactions: SelfOpt = None) -> None:
     """Load Twitter/X API v2 JSON: one response page or one tweet per line.
 
@@ -260,13 +318,17 @@ def twitter(paths: Paths, *, network: NetworkOpt = None, identities: Identities 
     """
     from influence.loaders.twitter import TwitterAdapter
 
-    _adapter_load("twitter", TwitterAdapter, paths, network, identities, dry_run=dry_run,
+    _adapter_load("twitter", TwitterAdapter, paths, network, identities,
+                  keyword_topics=keyword_topics, keyword_vocabulary=keyword_vocabulary,
+                  dry_run=dry_run,
                   strict=strict, progress=progress, restart=restart,
                   self_interactions=self_interactions)
 
 
 def mastodon(paths: Paths, *, network: NetworkOpt = None, identities: Identities = None,
-             dry_run: DryRun = False, strict: Strict = False, progress: ShowProgress = True,
+             keyword_topics: KeywordTopicsOpt = True,
+             keyword_vocabulary: KeywordVocabulary = None, dry_run: DryRun = False,
+             strict: Strict = False, progress: ShowProgress = True,
              restart: Restart = False, self_interactions: SelfOpt = None) -> None:
     """Load Mastodon API status JSON: one status (or one page array) per line.
 
@@ -276,13 +338,17 @@ def mastodon(paths: Paths, *, network: NetworkOpt = None, identities: Identities
     """
     from influence.loaders.mastodon import MastodonAdapter
 
-    _adapter_load("mastodon", MastodonAdapter, paths, network, identities, dry_run=dry_run,
+    _adapter_load("mastodon", MastodonAdapter, paths, network, identities,
+                  keyword_topics=keyword_topics, keyword_vocabulary=keyword_vocabulary,
+                  dry_run=dry_run,
                   strict=strict, progress=progress, restart=restart,
                   self_interactions=self_interactions)
 
 
 def bluesky(paths: Paths, *, network: NetworkOpt = None, identities: Identities = None,
-            dry_run: DryRun = False, strict: Strict = False, progress: ShowProgress = True,
+            keyword_topics: KeywordTopicsOpt = True,
+            keyword_vocabulary: KeywordVocabulary = None, dry_run: DryRun = False,
+            strict: Strict = False, progress: ShowProgress = True,
             restart: Restart = False, self_interactions: SelfOpt = None) -> None:
     """Load Bluesky repository records as JSON lines (repo export or jetstream).
 
@@ -291,13 +357,17 @@ def bluesky(paths: Paths, *, network: NetworkOpt = None, identities: Identities 
     """
     from influence.loaders.bluesky import BlueskyAdapter
 
-    _adapter_load("bluesky", BlueskyAdapter, paths, network, identities, dry_run=dry_run,
+    _adapter_load("bluesky", BlueskyAdapter, paths, network, identities,
+                  keyword_topics=keyword_topics, keyword_vocabulary=keyword_vocabulary,
+                  dry_run=dry_run,
                   strict=strict, progress=progress, restart=restart,
                   self_interactions=self_interactions)
 
 
 def reddit(paths: Paths, *, network: NetworkOpt = None, identities: Identities = None,
-           dry_run: DryRun = False, strict: Strict = False, progress: ShowProgress = True,
+           keyword_topics: KeywordTopicsOpt = True,
+           keyword_vocabulary: KeywordVocabulary = None, dry_run: DryRun = False,
+           strict: Strict = False, progress: ShowProgress = True,
            restart: Restart = False, self_interactions: SelfOpt = None) -> None:
     """Load Reddit dumps in the Pushshift NDJSON shape (submissions and comments).
 
@@ -307,6 +377,8 @@ def reddit(paths: Paths, *, network: NetworkOpt = None, identities: Identities =
     """
     from influence.loaders.reddit import RedditAdapter
 
-    _adapter_load("reddit", RedditAdapter, paths, network, identities, dry_run=dry_run,
+    _adapter_load("reddit", RedditAdapter, paths, network, identities,
+                  keyword_topics=keyword_topics, keyword_vocabulary=keyword_vocabulary,
+                  dry_run=dry_run,
                   strict=strict, progress=progress, restart=restart,
                   self_interactions=self_interactions)

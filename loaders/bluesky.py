@@ -99,7 +99,8 @@ class BlueskyAdapter(JsonLinesSource):
         parent = ((record.get("reply") or {}).get("parent") or {}).get("uri")
         yield PostRecord(network=self.network, id=uri, author=actor,
                          kind="comment" if parent else "post", created_at=at,
-                         parent=str(parent) if parent else None, topics=topics)
+                         parent=str(parent) if parent else None, topics=topics,
+                         text=str(record.get("text") or "") or None)
         credited = {actor}
         if parent and did_of(str(parent)) not in credited:
             credited.add(did_of(str(parent)))

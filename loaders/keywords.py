@@ -14,16 +14,27 @@ topics on any machine.
    is noise, too common says nothing), keeping the ``max_vocabulary`` most frequent.
 5. **Ranking**: per post, candidates by ``tf * idf`` (``idf = ln(N / df)``), ties broken
    alphabetically; the first ``per_post`` are the post's topics.
+
+In a load (:func:`fit_items`, :func:`with_keyword_topics`) the vocabulary is fitted on the
+text of every post of the input (first pass), then each post with text and no topics of its
+own gets its keyword topics (second pass); interactions on such a post inherit them when they
+are written. Only the first ``MAX_TEXT`` characters of a text are read.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from influence.errors import InvalidInputError
+from influence.loaders.base import Item, Parsed
+from influence.loaders.records import MAX_TOPIC_LENGTH, PostRecord, Record
 
 _CODE = re.compile(r"<(code|pre)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
@@ -31,6 +42,7 @@ _URL = re.compile(r"(https?://|www\.)\S+|\S+@\S+\.\S+")
 _HASHTAG = re.compile(r"(?<![\w&])#([a-z][a-z0-9_]{1,49})")
 _WORD = re.compile(r"[a-z][a-z0-9'+-]*[a-z0-9+]|[a-z]")
 MIN_LENGTH = 3
+MAX_TEXT = 20_000
 
 _STOPWORD_TEXT = """
 a about above after again against all also am an and any are aren't as at be because been
@@ -76,16 +88,17 @@ def singular(word: str) -> str:
 def hashtags(text: str) -> list[str]:
     """Hashtags in order of first appearance, lower-cased, without ``#``."""
     seen: dict[str, None] = {}
-    for tag in _HASHTAG.findall(clean(text)):
+    for tag in _HASHTAG.findall(clean(text[:MAX_TEXT])):
         seen.setdefault(tag, None)
     return list(seen)
 
 
 def terms(text: str) -> list[str]:
     """The candidate words of a text after cleaning, stop words and singularising."""
-    words = (w.strip("'-") for w in _WORD.findall(_HASHTAG.sub(" ", clean(text))))
+    words = (w.strip("'-") for w in _WORD.findall(_HASHTAG.sub(" ", clean(text[:MAX_TEXT]))))
     return [singular(w) for w in words
-            if len(w) >= MIN_LENGTH and w not in STOPWORDS and not w[0].isdigit()]
+            if MIN_LENGTH <= len(w) <= MAX_TOPIC_LENGTH and w not in STOPWORDS
+            and not w[0].isdigit()]
 
 
 @dataclass
@@ -125,3 +138,123 @@ class KeywordTopics:
         n = max(self.documents, 1)
         ranked = sorted(tf, key=lambda t: (-tf[t] * math.log(n / self.doc_freq[t]), t))
         return found + ranked[: per_post - len(found)]
+
+    def save(self, path: Path) -> None:
+        """Write the fitted vocabulary as JSON (reuse it with :meth:`load`)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), sort_keys=True), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> KeywordTopics:
+        """A vocabulary saved by :meth:`save`.
+
+        Raises:
+            InvalidInputError: the file is not a saved vocabulary.
+        """
+        try:
+            return cls(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as exc:
+            raise InvalidInputError(
+                f"{path} is not a keyword vocabulary saved by a load: {exc}",
+                hint="Delete it (the next load fits and saves a new one) or pass another "
+                     "--keyword-vocabulary.") from exc
+
+
+def _needs_topics(record: Record) -> bool:
+    return isinstance(record, PostRecord) and not record.topics and bool(record.text)
+
+
+@dataclass
+class FitResult:
+    """What the first pass found: the fitted vocabulary and how many posts need it."""
+
+    model: KeywordTopics
+    posts_with_text: int
+    untagged: int
+
+
+def fit_items(items: Iterable[Item], model: KeywordTopics | None = None) -> FitResult:
+    """Fit a vocabulary on the text of every post among ``items`` (first pass of a load).
+
+    A ``model`` already fitted (a saved vocabulary) is kept as it is; the pass then only
+    counts the posts that need keyword topics.
+    """
+    counts = {"text": 0, "untagged": 0}
+
+    def texts() -> Iterator[str]:
+        for item in items:
+            if isinstance(item, Parsed):
+                for record in item.records:
+                    if isinstance(record, PostRecord) and record.text:
+                        counts["text"] += 1
+                        counts["untagged"] += not record.topics
+                        yield record.text
+
+    if model is not None and model.documents:
+        for _ in texts():
+            pass
+    else:
+        model = (model or KeywordTopics()).fit(texts())
+    return FitResult(model, counts["text"], counts["untagged"])
+
+
+def with_keyword_topics(items: Iterable[Item], model: KeywordTopics,
+                        per_post: int = 3) -> Iterator[Item]:
+    """The items, with keyword topics on every post that has text but no topics of its own."""
+    def tagged(record: Record) -> Record:
+        if isinstance(record, PostRecord) and not record.topics and record.text:
+            return record.model_copy(update={"topics": tuple(model.topics(record.text,
+                                                                          per_post))})
+        return record
+
+    for item in items:
+        if isinstance(item, Parsed) and any(_needs_topics(r) for r in item.records):
+            yield replace(item, records=tuple(tagged(r) for r in item.records))
+        else:
+            yield item
+
+
+@dataclass(frozen=True)
+class TagAgreement:
+    """How well ``per_post`` topics agree with the tags people chose (see :func:`agreement`)."""
+
+    posts: int
+    per_post: int
+    hit_rate: float   # share of posts where at least one topic is one of their tags
+    precision: float  # share of the topics given that are among the post's tags
+    recall: float     # share of the tags that are among the topics given
+
+
+def agreement(predicted: Iterable[tuple[list[str], set[str]]], per_post: int) -> TagAgreement:
+    """Compare topics given to posts with their real tags, as (topics, tags) pairs."""
+    posts = hits = given = right = tags_total = 0
+    for topics, tags in predicted:
+        posts += 1
+        found = len(set(topics) & tags)
+        hits += found > 0
+        given += len(topics)
+        right += found
+        tags_total += len(tags)
+    return TagAgreement(posts, per_post, hits / max(posts, 1), right / max(given, 1),
+                        right / max(tags_total, 1))
+
+
+def tag_agreement(posts: list[tuple[str, set[str]]], per_post: int = 3,
+                  model: KeywordTopics | None = None) -> dict[str, TagAgreement]:
+    """Keyword topics against real tags on tagged posts whose tags are hidden from the fit.
+
+    ``posts`` are (text, tags) pairs; tags are compared in :func:`singular` form. Returns the
+    agreement of the keyword topics (fitted on the texts unless ``model`` is given) and of a
+    baseline that gives every post the ``per_post`` most frequent tags.
+    """
+    tags = [{singular(t.lower()) for t in ts} for _, ts in posts]
+    model = model if model is not None and model.documents else \
+        (model or KeywordTopics()).fit(text for text, _ in posts)
+    frequent = [t for t, _ in sorted(Counter(t for ts in tags for t in ts).items(),
+                                     key=lambda tc: (-tc[1], tc[0]))[:per_post]]
+    return {
+        "keyword topics": agreement(((model.topics(text, per_post), ts)
+                                     for (text, _), ts in zip(posts, tags, strict=True)),
+                                    per_post),
+        "most frequent tags": agreement(((frequent, ts) for ts in tags), per_post),
+    }

@@ -84,7 +84,8 @@ class MastodonAdapter(JsonLinesSource):
         parent = status.get("in_reply_to_id")
         yield PostRecord(network=self.network, id=sid, author=author,
                          kind="comment" if parent else "post", created_at=at,
-                         parent=str(parent) if parent else None, topics=topics)
+                         parent=str(parent) if parent else None, topics=topics,
+                         text=str(status.get("content") or "") or None)
         mentions = {str(m.get("id")): handle(m) for m in status.get("mentions") or []}
         credited = {author}
         replied = status.get("in_reply_to_account_id")

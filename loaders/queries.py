@@ -133,7 +133,11 @@ UPSERT_INTERACTIONS = Query(
     MATCH (b:Account {key: row.target_key})
     MERGE (a)-[r:ENGAGED {id: row.key}]->(b)
     SET r.kind = row.kind, r.at = row.at, r.network = row.network, r.post = row.post_key,
-        r.topics = row.topics, r.value = row.value
+        r.value = row.value,
+        r.topics = CASE WHEN size(row.topics) = 0 AND row.post_key IS NOT NULL
+                        THEN coalesce(head(COLLECT { MATCH (p:Post {key: row.post_key})
+                                                     RETURN p.topics }), [])
+                        ELSE row.topics END
     """,
 )
 
@@ -190,7 +194,10 @@ BULK_CREATE_INTERACTIONS = Query(
         MATCH (b:Account {key: row.target_key})
         CREATE (a)-[:ENGAGED {id: row.key, kind: row.kind, at: toInteger(row.at),
                 network: row.network, post: row.post_key, value: toFloat(row.value),
-                topics: CASE WHEN row.topics IS NULL THEN [] ELSE split(row.topics, '|') END}]->(b)
+                topics: CASE WHEN row.topics IS NOT NULL THEN split(row.topics, '|')
+                             WHEN row.post_key IS NULL THEN []
+                             ELSE coalesce(head(COLLECT { MATCH (p:Post {key: row.post_key})
+                                                          RETURN p.topics }), []) END}]->(b)
     } IN TRANSACTIONS OF $batch ROWS
     """,
 )
@@ -205,7 +212,10 @@ BULK_MERGE_INTERACTIONS = Query(
         MERGE (a)-[r:ENGAGED {id: row.key}]->(b)
         SET r.kind = row.kind, r.at = toInteger(row.at), r.network = row.network,
             r.post = row.post_key, r.value = toFloat(row.value),
-            r.topics = CASE WHEN row.topics IS NULL THEN [] ELSE split(row.topics, '|') END
+            r.topics = CASE WHEN row.topics IS NOT NULL THEN split(row.topics, '|')
+                            WHEN row.post_key IS NULL THEN []
+                            ELSE coalesce(head(COLLECT { MATCH (p:Post {key: row.post_key})
+                                                         RETURN p.topics }), []) END
     } IN TRANSACTIONS OF $batch ROWS
     """,
 )

@@ -77,6 +77,9 @@ class PostRecord(_Record):
     topics: tuple[TopicName, ...] = ()
     upvotes: int = 0
     downvotes: int = 0
+    text: str | None = Field(
+        default=None, description="The post's text (HTML allowed). Read only to derive keyword "
+        "topics for a post without topics; never stored.")
 
 
 class InteractionRecord(_Record):

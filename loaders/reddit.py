@@ -83,7 +83,9 @@ class RedditAdapter(JsonLinesSource):
         yield PostRecord(network=self.network, id=name, author=author,
                          kind="comment" if parent else "post", created_at=at,
                          parent=str(parent) if parent else None, topics=topics,
-                         upvotes=max(_score(obj.get("score")), 0))
+                         upvotes=max(_score(obj.get("score")), 0),
+                         text=" ".join(str(obj[f]) for f in ("title", "selftext", "body")
+                                       if obj.get(f)) or None)
         target = self.authors.get(str(parent)) if parent else None
         if author and target and target != author:
             yield InteractionRecord(network=self.network, id=f"{name}-comment", actor=author,

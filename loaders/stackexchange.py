@@ -222,6 +222,7 @@ class StackExchangeAdapter:
             kind=post.kind,
             created_at=at, parent=post.parent, topics=post.tags,
             upvotes=votes["2"], downvotes=votes["3"],
+            text=" ".join(filter(None, (row.get("Title"), row.get("Body")))) or None,
         )
         if post.kind == "answer" and post.parent in self.posts:
             asker = self.posts[post.parent].owner
@@ -247,7 +248,8 @@ class StackExchangeAdapter:
         at = parse_iso_utc(row["CreationDate"])
         author = row.get("UserId")
         yield PostRecord(network=self.network, id=f"c{row['Id']}", author=author, kind="comment",
-                         created_at=at, parent=row["PostId"], topics=post.tags)
+                         created_at=at, parent=row["PostId"], topics=post.tags,
+                         text=row.get("Text"))
         if author and post.owner and author != post.owner:  # else: the post alone is loaded
             yield self._interaction(f"comment-{row['Id']}", author, post.owner,
                                     InteractionKind.COMMENT,

@@ -70,7 +70,8 @@ class TwitterAdapter(JsonLinesSource):
         refs = {r.get("type"): str(r.get("id")) for r in tweet.get("referenced_tweets") or []}
         yield PostRecord(network=self.network, id=tid, author=author,
                          kind="comment" if "replied_to" in refs else "post", created_at=at,
-                         parent=refs.get("replied_to"), topics=topics)
+                         parent=refs.get("replied_to"), topics=topics,
+                         text=str(tweet.get("text") or "") or None)
         replied_user = tweet.get("in_reply_to_user_id")
         credited = {author}
         for ref_type, ref_id in refs.items():
