@@ -66,8 +66,13 @@ def untagged_se(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
 
 
 def _load(settings: Settings, folder: Path, *args: str) -> str:
-    env = {**os.environ, "INFLUENCE_NEO4J_URI": settings.bolt_uri,
-           "INFLUENCE_QUARANTINE_DIR": str(folder / "quarantine")}
+    env = {**os.environ, "INFLUENCE_QUARANTINE_DIR": str(folder / "quarantine")}
+    if settings.uses_local_server:  # the CLI finds the test server as its own local server
+        env.pop("INFLUENCE_NEO4J_URI", None)
+        env |= {"INFLUENCE_DB_PORT": str(settings.db_port),
+                "INFLUENCE_DATA_DIR": str(settings.data_dir)}
+    else:
+        env["INFLUENCE_NEO4J_URI"] = settings.bolt_uri
     if settings.neo4j_password is not None:
         env["INFLUENCE_NEO4J_PASSWORD"] = settings.neo4j_password.get_secret_value()
     done = subprocess.run([sys.executable, "-c", "from influence.cli import main; main()",
@@ -122,3 +127,21 @@ def test_no_keyword_topics_leaves_untagged_posts_without_topics(
     assert posts
     assert not any(p["topics"] for p in posts)
     assert not any(r["topics"] for r in store.read(INTERACTION_TOPICS, network=NETWORK))
+
+
+def test_bulk_path_gives_the_same_keyword_topics_as_the_incremental_path(
+        store: Store, settings: Settings, untagged_se: tuple[Path, dict[str, set[str]]],
+        tmp_path: Path) -> None:
+    if not settings.uses_local_server:
+        pytest.skip("the bulk path needs the local server's import directory")
+    path, _ = untagged_se
+    wipe(store)
+    _load(settings, tmp_path, str(path), "--no-bulk")
+    posts = store.read(POST_TOPICS, network=NETWORK)
+    interactions = store.read(INTERACTION_TOPICS, network=NETWORK)
+    wipe(store)
+    output = _load(settings, tmp_path, str(path), "--bulk")
+    assert "bulk" in output.lower(), output
+    assert store.read(POST_TOPICS, network=NETWORK) == posts
+    assert store.read(INTERACTION_TOPICS, network=NETWORK) == interactions
+    assert sum(bool(r["topics"]) for r in interactions) / len(interactions) > 0.9
