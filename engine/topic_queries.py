@@ -26,6 +26,34 @@ TOPIC_PAIRS = Query(
     """,
 )
 
+ALL_PAIRS = Query(
+    "all_pairs",
+    """
+    MATCH (pa:Person)-[:HAS_ACCOUNT]->(:Account)-[r:ENGAGED]->(:Account)<-[:HAS_ACCOUNT]-(pb:Person)
+    WHERE pa <> pb AND r.at <= $asof AND r.at > $asof - $window_s
+      AND r.kind IN keys($weights)
+    WITH pa, pb, sum($weights[r.kind] * 0.5 ^ (($asof - r.at) / $half_life_s)) AS strength
+    RETURN pa.id AS source, pb.id AS target, log(1.0 + strength) AS weight
+    """,
+)
+
+TOPIC_SCORES_RAW = Query(
+    "topic_scores_raw",
+    """
+    MATCH (p:Person)-[s:TOPIC_SCORE]->(t:Topic)
+    WHERE t.name IN $topics
+    RETURN t.name AS topic, p.id AS person, s.raw AS raw, s.score AS score
+    """,
+)
+
+ACCOUNT_PEOPLE = Query(
+    "account_people",
+    """
+    MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account {network: $network})
+    RETURN a.id AS account, p.id AS person, p.score AS score
+    """,
+)
+
 CLEAR_TOPIC_SCORES = Query(
     "clear_topic_scores",
     """

@@ -24,6 +24,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy import sparse
@@ -132,16 +133,24 @@ def percentiles(scores: list[float]) -> list[float]:
 
 
 def pagerank(sources: list[int], targets: list[int], weights: list[float], nodes: int,
-             params: ModelParams) -> tuple[np.ndarray, int]:
+             params: ModelParams, *, teleport: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Weighted PageRank exactly as GDS computes it (unnormalised, dangling mass dropped).
 
-    ``raw_i = (1 - d) + d * sum_j raw_j * w_ji / W_j``, iterated from ``1 - d`` until no score
-    moves by more than ``params.tolerance`` or ``params.max_iterations`` is reached.
+    ``raw_i = (1 - d) * t_i + d * sum_j raw_j * w_ji / W_j``, iterated from ``(1 - d) * t``
+    until no score moves by more than ``params.tolerance`` or ``params.max_iterations`` is
+    reached. Without ``teleport`` every ``t_i`` is 1 (GDS PageRank); with it, ``t`` is the
+    personalisation vector (GDS personalised PageRank with ``sourceNodes`` is ``t_i = 1`` on
+    the source nodes and 0 elsewhere). The scores are linear in ``t``.
 
     Returns:
         The raw scores by node index, and the number of iterations run.
     """
-    base = 1.0 - params.damping
+    if teleport is None:
+        base: float | np.ndarray = 1.0 - params.damping
+    else:
+        if teleport.shape != (nodes,) or bool(np.any(teleport < 0)):
+            raise ValueError("teleport must be a non-negative vector with one entry per node")
+        base = (1.0 - params.damping) * teleport.astype(np.float64)
     w = np.asarray(weights, dtype=np.float64)
     src = np.asarray(sources, dtype=np.int64)
     out = np.bincount(src, weights=w, minlength=nodes)
@@ -149,7 +158,7 @@ def pagerank(sources: list[int], targets: list[int], weights: list[float], nodes
     # row = target, column = source: raw_new = base + d * M @ raw
     matrix = sparse.csr_matrix((norm, (np.asarray(targets, dtype=np.int64), src)),
                                shape=(nodes, nodes))
-    raw = np.full(nodes, base)
+    raw = np.full(nodes, base) if teleport is None else np.array(base, dtype=np.float64)
     iterations = 0
     for iterations in range(1, params.max_iterations + 1):  # noqa: B007
         new = base + params.damping * (matrix @ raw)
@@ -158,6 +167,42 @@ def pagerank(sources: list[int], targets: list[int], weights: list[float], nodes
         if delta < params.tolerance:
             break
     return raw, iterations
+
+
+def personalised_topic_pagerank(all_pairs: list[Row], topic_pairs: list[Row],
+                                params: ModelParams, *,
+                                teleport_on: Literal["received+given", "received"]
+                                = "received+given") -> dict[str, float]:
+    """Topic-sensitive PageRank of one topic on the whole person engagement graph.
+
+    The alternative to the topic-filtered graph of :func:`compute_topic_scores`: PageRank runs
+    on every engagement pair (``all_pairs``: source, target, weight summed over all topics,
+    e.g. :data:`~influence.engine.topic_queries.ALL_PAIRS`), and only the teleport is
+    topic-specific: each person's teleport share is their weight on the topic's pairs
+    (``topic_pairs``, rows of :data:`~influence.engine.topic_queries.TOPIC_PAIRS` for the
+    topic), received plus given (or received only). The vector is scaled so that it sums to
+    the number of people with a share, so an average participant teleports ``1 - d`` as in
+    GDS PageRank (ranks do not depend on that scale).
+
+    Returns:
+        person -> raw score, for everyone in ``all_pairs`` (0 for people nothing reaches).
+    """
+    index: dict[str, int] = {}
+    src = [index.setdefault(r["source"], len(index)) for r in all_pairs]
+    dst = [index.setdefault(r["target"], len(index)) for r in all_pairs]
+    share = np.zeros(len(index))
+    for r in topic_pairs:
+        if r["target"] in index:
+            share[index[r["target"]]] += r["weight"]
+        if teleport_on == "received+given" and r["source"] in index:
+            share[index[r["source"]]] += r["weight"]
+    total = float(share.sum())
+    if total <= 0.0:
+        return dict.fromkeys(index, 0.0)
+    share *= np.count_nonzero(share) / total
+    raw, _ = pagerank(src, dst, [r["weight"] for r in all_pairs], len(index), params,
+                      teleport=share)
+    return {person: float(raw[i]) for person, i in index.items()}
 
 
 def compute_topic_scores(store: QueryRunner, params: ModelParams, asof: int | None = None,
