@@ -13,14 +13,16 @@ import binascii
 import time
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
 from influence.api.context import Context, NeighbourKey
+from influence.engine import communities as community_reads
 from influence.engine import explain, graph_reads, reads, topics
-from influence.engine.graph_reads import CommunityRow, Neighbour, TopicRow
+from influence.engine.communities import PeopleCommunity, TopicCommunity
+from influence.engine.graph_reads import Neighbour, TopicRow
 from influence.engine.reads import PersonView
 from influence.engine.scoring import compute_scores
 from influence.errors import (
@@ -325,16 +327,26 @@ class Topic:
 class Community:
     id: str
     kind: CommunityKind
-    size: int
+    size: int = strawberry.field(description="Members, published or not.")
+    name: str | None = strawberry.field(
+        description="Topic communities: their three largest topics; people communities: the "
+        "three topics their published members score highest on (null without topic scores).")
     members: list[str] = strawberry.field(
-        description="Topic names, or the first 100 person ids (published scores first).")
+        description="Topic names (largest first), or the ids of up to 100 members whose "
+        "scores are published, highest score first.")
 
     @classmethod
-    def from_row(cls, row: CommunityRow) -> Community:
-        return cls(id=row.id, kind=CommunityKind(row.kind), size=row.size,
-                   members=list(row.members))
+    def from_topics(cls, c: TopicCommunity) -> Community:
+        return cls(id=str(c.id), kind=CommunityKind.TOPIC, size=c.size, name=c.name,
+                   members=list(c.topics))
 
-    @strawberry.field(description="The member people (PEOPLE communities; first 100).")
+    @classmethod
+    def from_people(cls, c: PeopleCommunity) -> Community:
+        return cls(id=str(c.id), kind=CommunityKind.PEOPLE, size=c.size,
+                   name=" / ".join(c.topics) or None, members=list(c.top))
+
+    @strawberry.field(description="The published member people, highest score first "
+                      "(PEOPLE communities; up to 100).")
     async def people(self, info: CtxInfo) -> list[Person]:
         if self.kind != CommunityKind.PEOPLE:
             return []
@@ -406,10 +418,18 @@ class Query:
     async def communities(self, info: CtxInfo, kind: CommunityKind = CommunityKind.TOPIC,
                           first: First = 20, after: After = None) -> Connection[Community]:
         ctx, skip, size = info.context, decode_cursor(after), _page(first)
-        rows = await ctx.run(graph_reads.communities_page, ctx.store, kind.value, size + 1, skip,
-                             policy=ctx.settings.publish_policy)
-        return connection([Community.from_row(r) for r in rows], size, skip,
-                          lambda: graph_reads.count_communities(ctx.store, kind.value))
+        kind_name: Literal["topics", "people"] = \
+            "topics" if kind == CommunityKind.TOPIC else "people"
+        found: list[Community]
+        if kind == CommunityKind.TOPIC:
+            rows = await ctx.run(community_reads.topic_communities, ctx.store, size + 1, skip, None)
+            found = [Community.from_topics(c) for c in rows]
+        else:
+            groups = await ctx.run(community_reads.people_communities, ctx.store,
+                                   ctx.settings.publish_policy, size + 1, skip, 100)
+            found = [Community.from_people(c) for c in groups]
+        return connection(found, size, skip,
+                          lambda: community_reads.count_communities(ctx.store, kind_name))
 
 
 @strawberry.type(description="What one score recompute did.")

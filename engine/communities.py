@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from influence.engine import community_queries as q
+from influence.engine.graph_reads import check_skip
 from influence.engine.model import ModelParams
 from influence.engine.queries import DROP_GRAPH
 from influence.engine.reads import PublishPolicy, published_states
@@ -159,25 +160,38 @@ def summary(store: QueryRunner, kind: Literal["topics", "people"]) -> dict[str, 
     return rows[0] if rows else None
 
 
-def topic_communities(store: QueryRunner, first: int = 20,
-                      topics: int = 10) -> list[TopicCommunity]:
-    """The stored topic communities, largest first, with up to ``topics`` topics each."""
+def topic_communities(store: QueryRunner, first: int = 20, skip: int = 0,
+                      topics: int | None = 10) -> list[TopicCommunity]:
+    """A page of the stored topic communities, largest first.
+
+    Args:
+        first: communities per page.
+        skip: communities before the page.
+        topics: the largest topics listed per community (None: all of them).
+    """
     return [TopicCommunity(r["id"], r["name"], r["size"], r["posts"], tuple(r["topics"]),
                            r["modularity"])
-            for r in store.read(q.TOPIC_COMMUNITIES, first=first, topics=topics)]
+            for r in store.read(q.TOPIC_COMMUNITIES, first=first, skip=check_skip(skip),
+                                topics=topics)]
 
 
 def people_communities(store: QueryRunner, policy: PublishPolicy, first: int = 20,
-                       members: int = 5) -> list[PeopleCommunity]:
-    """The stored people communities, largest first.
+                       skip: int = 0, members: int = 5) -> list[PeopleCommunity]:
+    """A page of the stored people communities, largest first.
 
-    Sizes count everyone; the listed top members (by score) and the community's top topics
-    come only from people the publish policy lets us show.
+    Sizes count everyone; the listed top members (by score, up to ``members``) and the
+    community's three top topics come only from people the publish policy lets us show.
     """
     rows = store.read(q.PEOPLE_COMMUNITIES, states=published_states(policy), first=first,
-                      members=members)
+                      skip=check_skip(skip), members=members)
     return [PeopleCommunity(r["id"], r["size"], tuple(r["top"]), tuple(r["topics"]))
             for r in rows]
+
+
+def count_communities(store: QueryRunner, kind: Literal["topics", "people"]) -> int:
+    """How many communities of a kind are stored."""
+    query = q.COUNT_TOPIC_COMMUNITIES if kind == "topics" else q.COUNT_PEOPLE_COMMUNITIES
+    return int(store.read(query)[0]["n"])
 
 
 @dataclass(frozen=True)

@@ -151,8 +151,15 @@ TOPIC_COMMUNITIES = Query(
     """
     MATCH (c:TopicCommunity)
     RETURN c.id AS id, c.name AS name, c.size AS size, c.posts AS posts,
-           c.topics[0..$topics] AS topics, c.modularity AS modularity
-    ORDER BY size DESC, posts DESC, id ASC LIMIT $first
+           c.topics[0..coalesce($topics, size(c.topics))] AS topics, c.modularity AS modularity
+    ORDER BY size DESC, posts DESC, id ASC SKIP $skip LIMIT $first
+    """,
+)
+
+COUNT_TOPIC_COMMUNITIES = Query(
+    "count_topic_communities",
+    """
+    MATCH (c:TopicCommunity) RETURN count(c) AS n
     """,
 )
 
@@ -162,7 +169,7 @@ PEOPLE_COMMUNITIES = Query(
     MATCH (p:Person) WHERE p.community IS NOT NULL
     WITH p.community AS community, count(*) AS size,
          collect(CASE WHEN p.consent IN $states THEN p END) AS shown
-    ORDER BY size DESC, community ASC LIMIT $first
+    ORDER BY size DESC, community ASC SKIP $skip LIMIT $first
     CALL (shown) {
         UNWIND shown AS m
         WITH m ORDER BY coalesce(m.score, 0) DESC, m.id ASC LIMIT $members
@@ -174,5 +181,13 @@ PEOPLE_COMMUNITIES = Query(
         RETURN collect(t.name) AS topics
     }
     RETURN community AS id, size, top, topics
+    """,
+)
+
+COUNT_PEOPLE_COMMUNITIES = Query(
+    "count_people_communities",
+    """
+    MATCH (p:Person) WHERE p.community IS NOT NULL
+    RETURN count(DISTINCT p.community) AS n
     """,
 )

@@ -187,45 +187,6 @@ TOPICS_BY_NAMES = Query(
     """,
 )
 
-TOPIC_COMMUNITIES_PAGE = Query(
-    "topic_communities_page",
-    """
-    MATCH (t:Topic) WHERE t.community IS NOT NULL
-    WITH t.community AS community, t ORDER BY t.name
-    WITH community, collect(t.name) AS members
-    RETURN toString(community) AS id, size(members) AS size, members
-    ORDER BY size DESC, id ASC SKIP $skip LIMIT $first
-    """,
-)
-
-TOPIC_COMMUNITIES_COUNT = Query(
-    "topic_communities_count",
-    """
-    MATCH (t:Topic) WHERE t.community IS NOT NULL
-    RETURN count(DISTINCT t.community) AS n
-    """,
-)
-
-PEOPLE_COMMUNITIES_PAGE = Query(
-    "people_communities_page",
-    """
-    MATCH (p:Person) WHERE p.community IS NOT NULL
-    WITH p.community AS community, p
-    ORDER BY CASE WHEN p.consent IN $states THEN p.score END DESC, p.id ASC
-    WITH community, collect(p.id) AS members
-    RETURN toString(community) AS id, size(members) AS size, members[0..$members] AS members
-    ORDER BY size DESC, id ASC SKIP $skip LIMIT $first
-    """,
-)
-
-PEOPLE_COMMUNITIES_COUNT = Query(
-    "people_communities_count",
-    """
-    MATCH (p:Person) WHERE p.community IS NOT NULL
-    RETURN count(DISTINCT p.community) AS n
-    """,
-)
-
 COMMUNITY_OF_PEOPLE = Query(
     "community_of_people",
     """

@@ -23,7 +23,6 @@ from influence.errors import InvalidInputError
 from influence.store import QueryRunner, Row
 
 Direction = Literal["IN", "OUT", "BOTH"]
-CommunityKind = Literal["TOPIC", "PEOPLE"]
 MAX_SKIP = 10_000
 """Deepest offset a page may start at (deeper pages cost a scan; narrow the search instead)."""
 
@@ -47,17 +46,8 @@ class TopicRow:
     community: str | None
 
 
-@dataclass(frozen=True)
-class CommunityRow:
-    id: str
-    kind: CommunityKind
-    size: int
-    members: tuple[str, ...]
-
-
-
-
-def _check_skip(skip: int) -> int:
+def check_skip(skip: int) -> int:
+    """``skip`` when it is a page offset we serve (0..MAX_SKIP)."""
     if not 0 <= skip <= MAX_SKIP:
         raise InvalidInputError(f"Page offset must be between 0 and {MAX_SKIP}, got {skip}.",
                                 hint="Narrow the query (search, topic, network) instead.")
@@ -122,7 +112,7 @@ def search_people(store: QueryRunner, text: str, first: int, skip: int,
     needle = text.strip().lower()
     if not needle:
         raise InvalidInputError("Search text is empty.", hint="Try an id such as '42'.")
-    rows = store.read(q.SEARCH_PEOPLE, q=needle, first=first, skip=_check_skip(skip),
+    rows = store.read(q.SEARCH_PEOPLE, q=needle, first=first, skip=check_skip(skip),
                       states=published_states(policy))
     return [person_view(r, policy) for r in rows]
 
@@ -137,7 +127,7 @@ def leaderboard_page(store: QueryRunner, first: int, skip: int, *, policy: Publi
     """People by score, highest first, among the published (optionally active on a topic or
     with an account on a network). ORDER BY + SKIP/LIMIT run inside the database."""
     query = q.LEADERBOARD_PAGE if topic is None else q.TOPIC_LEADERBOARD_PAGE
-    rows = store.read(query, first=first, skip=_check_skip(skip), topic=topic, network=network,
+    rows = store.read(query, first=first, skip=check_skip(skip), topic=topic, network=network,
                       states=published_states(policy))
     return [person_view(r, policy) for r in rows]
 
@@ -159,7 +149,7 @@ def topics_page(store: QueryRunner, search: str | None, first: int, skip: int) -
     """Topics by number of posts (optionally whose name contains ``search``)."""
     needle = search.strip().lower() if search else None
     return [_topic(r) for r in store.read(q.TOPICS_PAGE, q=needle, first=first,
-                                          skip=_check_skip(skip))]
+                                          skip=check_skip(skip))]
 
 
 def count_topics(store: QueryRunner, search: str | None) -> int:
@@ -171,24 +161,6 @@ def count_topics(store: QueryRunner, search: str | None) -> int:
 def topics_by_names(store: QueryRunner, names: Sequence[str]) -> dict[str, TopicRow]:
     """The topics among ``names`` that exist (one round trip)."""
     return {r["name"]: _topic(r) for r in store.read(q.TOPICS_BY_NAMES, names=list(names))}
-
-
-def communities_page(store: QueryRunner, kind: CommunityKind, first: int, skip: int, *,
-                     policy: PublishPolicy, members: int = 100) -> list[CommunityRow]:
-    """Communities of one kind, largest first: topic communities list their topics, people
-    communities their first ``members`` people (published scores first)."""
-    if kind == "TOPIC":
-        rows = store.read(q.TOPIC_COMMUNITIES_PAGE, first=first, skip=_check_skip(skip))
-    else:
-        rows = store.read(q.PEOPLE_COMMUNITIES_PAGE, first=first, skip=_check_skip(skip),
-                          members=members, states=published_states(policy))
-    return [CommunityRow(r["id"], kind, int(r["size"]), tuple(r["members"])) for r in rows]
-
-
-def count_communities(store: QueryRunner, kind: CommunityKind) -> int:
-    """How many communities of a kind there are."""
-    query = q.TOPIC_COMMUNITIES_COUNT if kind == "TOPIC" else q.PEOPLE_COMMUNITIES_COUNT
-    return int(store.read(query)[0]["n"])
 
 
 def community_of_people(store: QueryRunner, ids: Sequence[str]) -> dict[str, str | None]:

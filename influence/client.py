@@ -727,13 +727,14 @@ class Client:
             return pd.DataFrame(
                 [{"community_id": c.id, "name": c.name, "size": c.size, "posts": c.posts,
                   "topics": list(c.topics), "modularity": c.modularity}
-                 for c in topic_communities(self.store, limit, members)],
+                 for c in topic_communities(self.store, limit, topics=members)],
                 columns=["community_id", "name", "size", "posts", "topics", "modularity"])
         if kind == "people":
             return pd.DataFrame(
                 [{"community_id": c.id, "size": c.size, "top_people": list(c.top),
                   "topics": list(c.topics)}
-                 for c in people_communities(self.store, self.policy, limit, members)],
+                 for c in people_communities(self.store, self.policy, limit,
+                                             members=members)],
                 columns=["community_id", "size", "top_people", "topics"])
         raise InvalidInputError(f"kind must be 'topics' or 'people', not {kind!r}.")
 

@@ -6,6 +6,7 @@ import pytest
 
 from influence.engine import communities, topics
 from influence.engine.scoring import ScoreRun
+from influence.errors import InvalidInputError
 from influence.loaders.quarantine import Tally
 from influence.settings import Settings
 from influence.store import Query, Store
@@ -131,6 +132,16 @@ def test_topic_and_people_communities_are_stored_with_modularity(
     listed = communities.topic_communities(store, first=50)
     assert len(listed) == t.communities
     assert all(c.name.split(" / ")[0] == c.topics[0] for c in listed)
+    # One paged read path (CLI, client and API): pages of one add up to the whole list.
+    assert communities.count_communities(store, "topics") == t.communities
+    assert [communities.topic_communities(store, first=1, skip=i)[0]
+            for i in range(t.communities)] == listed
+    whole = communities.topic_communities(store, first=50, topics=None)
+    assert sum(len(c.topics) for c in whole) == t.nodes
+    assert all(len(c.topics) == c.size for c in whole)
+    assert communities.count_communities(store, "people") == p.communities
+    with pytest.raises(InvalidInputError):
+        communities.topic_communities(store, skip=-1)
     people = communities.people_communities(store, "opted_in")
     assert people
     assert all(c.top == () for c in people)  # nobody opted in: no member is shown
