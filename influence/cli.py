@@ -22,6 +22,7 @@ from influence import commands_edgelists, commands_load, commands_topics, locald
 from influence.commands_api import app as api_app
 from influence.commands_consent import app as consent_app
 from influence.commands_evaluate import evaluate_influence
+from influence.commands_evaluate_keywords import evaluate_keywords
 from influence.commands_evaluate_topics import evaluate_topics
 from influence.commands_topics import app as topics_app
 from influence.commands_topics import evaluate_communities
@@ -56,6 +57,7 @@ app.add_typer(api_app, name="api")
 app.add_typer(consent_app, name="consent")
 evaluate_app.command("communities")(evaluate_communities)
 evaluate_app.command("topics")(evaluate_topics)
+evaluate_app.command("keywords")(evaluate_keywords)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SE_DUMP = REPO_ROOT.parent / "shared" / "data" / "stackexchange-beer"
