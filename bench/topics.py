@@ -17,6 +17,8 @@ Results are appended as a Markdown table to bench/results/topics.md.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,10 +167,13 @@ def evaluate_se(store: Store) -> dict[str, float]:
     return summary
 
 
-def run(store: Store, label: str, asof: int, results: list[tuple[str, float, str]]) -> None:
+def run(store: Store, label: str, asof: int, results: list[tuple[str, float, str]],
+        per_pass: list[int]) -> None:
     params = get_settings().model
-    _timed(f"{label}: topic scores", lambda: compute_topic_scores(store, params, asof=asof),
-           results)
+    for n in per_pass:
+        _timed(f"{label}: topic scores ({n} topics per pass)",
+               lambda n=n: compute_topic_scores(store, params, asof=asof,
+                                                topics_per_pass=n), results)
     _timed(f"{label}: topic communities", lambda: compute_topic_communities(store), results)
     _timed(f"{label}: people communities",
            lambda: compute_people_communities(store, params, asof=asof), results)
@@ -184,6 +189,9 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=200_000)
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--topics", type=int, default=1_000)
+    parser.add_argument("--topics-per-pass", type=int, nargs="+", default=[250, 1000],
+                        help="Time topic scores with each of these chunk sizes (each pass "
+                        "scans the engagements once).")
     args = parser.parse_args()
     if not args.wipe:
         parser.error("this benchmark deletes everything in the database: pass --wipe")
@@ -198,7 +206,7 @@ def main() -> None:
                 Quarantine(Path("/tmp/bench-topics-quarantine"), "se")).loaded, results)
             _timed("se: overall score", lambda: compute_scores(store, settings.model,
                                                                asof=SE_ASOF).seconds, results)
-            run(store, "se", SE_ASOF, results)
+            run(store, "se", SE_ASOF, results, args.topics_per_pass)
             _timed("se: topic score vs overall score against answer votes per tag",
                    lambda: evaluate_se(store), results)
         if not args.skip_generated:
@@ -209,11 +217,14 @@ def main() -> None:
             _timed(f"{label}: load", lambda: generate(
                 store, people=args.people, posts=args.posts, interactions=args.interactions,
                 topics=args.topics, asof=asof), results)
-            run(store, label, asof, results)
+            run(store, label, asof, results, args.topics_per_pass)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     with RESULTS.open("a") as fh:
         fh.write(f"\n## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (server {settings.bolt_uri}, "
-                 f"heap setting {settings.heap_size})\n\n"
+                 f"heap setting {settings.heap_size}; load average at the end {load_avg}; "
+                 f"peak RSS of this Python process {peak_mb:,.0f} MB)\n\n"
                  "| step | seconds | result |\n|---|---:|---|\n")
         for step, seconds, value in results:
             fh.write(f"| {step} | {seconds:.1f} | {value.replace('|', '/')} |\n")

@@ -207,7 +207,7 @@ def personalised_topic_pagerank(all_pairs: list[Row], topic_pairs: list[Row],
 
 def compute_topic_scores(store: QueryRunner, params: ModelParams, asof: int | None = None,
                          on_topic: Callable[[str], None] | None = None,
-                         topics_per_pass: int = 250) -> TopicRun:
+                         topics_per_pass: int = 1000) -> TopicRun:
     """Recompute every person's score on every topic and store them.
 
     Stored as ``(:Person)-[:TOPIC_SCORE {score, percentile, raw, asof, run}]->(:Topic)``;
