@@ -46,6 +46,22 @@ def scratch_settings(settings: Settings) -> Settings:
     })
 
 
+# Options every evaluation on a scratch server shares.
+NetworkOption = Annotated[str | None, typer.Option(help="Network name for the accounts.")]
+ServerOption = Annotated[str | None, typer.Option(
+    help="Run on this server instead of a scratch local one (needs --wipe).")]
+PasswordOption = Annotated[str | None, typer.Option(envvar="INFLUENCE_EVAL_NEO4J_PASSWORD",
+                                                    help="Password for --neo4j-uri.")]
+WipeOption = Annotated[bool, typer.Option(help="Consent to wiping the --neo4j-uri database.")]
+
+
+def with_password(settings: Settings, password: str | None) -> Settings:
+    """The settings, with ``--neo4j-password`` when one was given."""
+    if password is None:
+        return settings
+    return settings.model_copy(update={"neo4j_password": SecretStr(password)})
+
+
 @contextmanager
 def scratch_store(settings: Settings, neo4j_uri: str | None, wipe: bool) -> Iterator[object]:
     """A store the evaluation may wipe; starts (and afterwards stops) a scratch local server.
@@ -219,13 +235,10 @@ def evaluate_influence(
     farm_repeats: Annotated[int, typer.Option(min=1, help="Engagements per farm account (and "
                                               "per pod pair).")] = 5,
     pod_size: Annotated[int, typer.Option(min=2, help="Members of the engagement pod.")] = 10,
-    network: Annotated[str | None, typer.Option(help="Network name for the accounts.")] = None,
-    neo4j_uri: Annotated[str | None, typer.Option(help="Run on this server instead of a scratch "
-                                                  "local one (needs --wipe).")] = None,
-    neo4j_password: Annotated[str | None, typer.Option(envvar="INFLUENCE_EVAL_NEO4J_PASSWORD",
-                                                       help="Password for --neo4j-uri.")] = None,
-    wipe: Annotated[bool, typer.Option(help="Consent to wiping the --neo4j-uri database.")]
-    = False,
+    network: NetworkOption = None,
+    neo4j_uri: ServerOption = None,
+    neo4j_password: PasswordOption = None,
+    wipe: WipeOption = False,
     markdown_out: Annotated[Path | None, typer.Option(help="Also write the tables as "
                                                       "Markdown.")] = None,
 ) -> None:
@@ -245,9 +258,7 @@ def evaluate_influence(
 
     if fmt not in FORMATS:
         raise InvalidInputError(f"Unknown --format {fmt!r}.", hint=f"Use one of {FORMATS}.")
-    settings = get_settings()
-    if neo4j_password is not None:
-        settings = settings.model_copy(update={"neo4j_password": SecretStr(neo4j_password)})
+    settings = with_password(get_settings(), neo4j_password)
     started = time.monotonic()
     _say(f"reading {dataset} ({fmt})")
     records, name, _ = read_dataset(dataset, fmt, network, settings)  # type: ignore[arg-type]

@@ -14,10 +14,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import SecretStr
 from rich.table import Table
 
-from influence.commands_evaluate import _say, out, read_dataset, scratch_store
+from influence.commands_evaluate import (
+    NetworkOption,
+    PasswordOption,
+    ServerOption,
+    WipeOption,
+    _say,
+    out,
+    read_dataset,
+    scratch_store,
+    with_password,
+)
 from influence.settings import get_settings
 
 
@@ -73,13 +82,10 @@ def evaluate_topics(
     min_people: Annotated[int, typer.Option(min=2, help="Evaluate a topic when at least this "
                                             "many people are engaged on it after the cut.")]
     = 5,
-    network: Annotated[str | None, typer.Option(help="Network name for the accounts.")] = None,
-    neo4j_uri: Annotated[str | None, typer.Option(help="Run on this server instead of a scratch "
-                                                  "local one (needs --wipe).")] = None,
-    neo4j_password: Annotated[str | None, typer.Option(envvar="INFLUENCE_EVAL_NEO4J_PASSWORD",
-                                                       help="Password for --neo4j-uri.")] = None,
-    wipe: Annotated[bool, typer.Option(help="Consent to wiping the --neo4j-uri database.")]
-    = False,
+    network: NetworkOption = None,
+    neo4j_uri: ServerOption = None,
+    neo4j_password: PasswordOption = None,
+    wipe: WipeOption = False,
     markdown_out: Annotated[Path | None, typer.Option("--markdown", help="Also write the table "
                                                       "as Markdown.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full report "
@@ -100,9 +106,7 @@ def evaluate_topics(
     from influence.engine.topic_evaluation import evaluate_topics as run
     from influence.engine.topic_evaluation import topic_events
 
-    settings = get_settings()
-    if neo4j_password is not None:
-        settings = settings.model_copy(update={"neo4j_password": SecretStr(neo4j_password)})
+    settings = with_password(get_settings(), neo4j_password)
     started = time.monotonic()
     _say(f"reading {dump} (stackexchange)")
     records, name, _ = read_dataset(dump, "stackexchange", network, settings)
