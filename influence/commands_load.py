@@ -320,8 +320,7 @@ def twitter(paths: Paths, *, network: NetworkOpt = None, identities: Identities 
 
     _adapter_load("twitter", TwitterAdapter, paths, network, identities,
                   keyword_topics=keyword_topics, keyword_vocabulary=keyword_vocabulary,
-                  dry_run=dry_run,
-                  strict=strict, progress=progress, restart=restart,
+                  dry_run=dry_run, strict=strict, progress=progress, restart=restart,
                   self_interactions=self_interactions)
 
 
@@ -340,8 +339,7 @@ def mastodon(paths: Paths, *, network: NetworkOpt = None, identities: Identities
 
     _adapter_load("mastodon", MastodonAdapter, paths, network, identities,
                   keyword_topics=keyword_topics, keyword_vocabulary=keyword_vocabulary,
-                  dry_run=dry_run,
-                  strict=strict, progress=progress, restart=restart,
+                  dry_run=dry_run, strict=strict, progress=progress, restart=restart,
                   self_interactions=self_interactions)
 
 
@@ -359,8 +357,7 @@ def bluesky(paths: Paths, *, network: NetworkOpt = None, identities: Identities 
 
     _adapter_load("bluesky", BlueskyAdapter, paths, network, identities,
                   keyword_topics=keyword_topics, keyword_vocabulary=keyword_vocabulary,
-                  dry_run=dry_run,
-                  strict=strict, progress=progress, restart=restart,
+                  dry_run=dry_run, strict=strict, progress=progress, restart=restart,
                   self_interactions=self_interactions)
 
 
@@ -379,6 +376,5 @@ def reddit(paths: Paths, *, network: NetworkOpt = None, identities: Identities =
 
     _adapter_load("reddit", RedditAdapter, paths, network, identities,
                   keyword_topics=keyword_topics, keyword_vocabulary=keyword_vocabulary,
-                  dry_run=dry_run,
-                  strict=strict, progress=progress, restart=restart,
+                  dry_run=dry_run, strict=strict, progress=progress, restart=restart,
                   self_interactions=self_interactions)
