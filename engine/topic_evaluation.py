@@ -252,8 +252,13 @@ def evaluate_topics(store: QueryRunner, records: Sequence[Record], *, network: s
     _write(store, (r for r in records if _in_window(r, -math.inf, cut)), batch_size)
     timings["load"] = time.monotonic() - clock
 
+    clock = time.monotonic()
+    progress("computing the overall scores at the cut (GDS)")
+    compute_scores(store, params, asof=cut)
+    timings["overall score"] = time.monotonic() - clock
     accounts = store.read(q.ACCOUNT_PEOPLE, network=network)
     person_of = {r["account"]: r["person"] for r in accounts}
+    overall = {r["person"]: float(r["score"] or 0.0) for r in accounts}
     people = sorted({person_of[a] for a in seen_accounts if a in person_of})
 
     def by_person(counts: dict[str, Counter[str]]) -> dict[str, Counter[str]]:
@@ -275,13 +280,6 @@ def evaluate_topics(store: QueryRunner, records: Sequence[Record], *, network: s
         raise InvalidInputError(
             f"No topic has {min_people}+ people engaged after the cut.",
             hint="Move --cut earlier or use a dataset whose interactions carry topics.")
-
-    clock = time.monotonic()
-    progress("computing the overall scores at the cut (GDS)")
-    compute_scores(store, params, asof=cut)
-    overall = {r["person"]: float(r["score"] or 0.0)
-               for r in store.read(q.ACCOUNT_PEOPLE, network=network)}
-    timings["overall score"] = time.monotonic() - clock
 
     clock = time.monotonic()
     progress("computing the topic-filtered scores at the cut (the engine)")

@@ -10,9 +10,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from influence.commands_evaluate import _say, out, read_dataset
+from influence.commands_evaluate import (
+    _say,
+    markdown_table,
+    out,
+    read_dataset,
+    rich_table,
+    write_text,
+)
 from influence.errors import InvalidInputError
 from influence.settings import get_settings
 
@@ -51,15 +57,7 @@ def evaluate_keywords(
     columns = ("method", "questions", "topics each", "hit rate", "precision", "recall")
     rows = [(name, f"{a.posts:,}", str(a.per_post), f"{a.hit_rate:.1%}", f"{a.precision:.1%}",
              f"{a.recall:.1%}") for name, a in results.items()]
-    table = Table(title=f"Keyword topics against the askers' tags ({dump.name})")
-    for column in columns:
-        table.add_column(column, justify="left" if column == "method" else "right")
-    for row in rows:
-        table.add_row(*row)
-    out.print(table)
+    out.print(rich_table(f"Keyword topics against the askers' tags ({dump.name})", columns,
+                         rows))
     if markdown_out is not None:
-        lines = ["| " + " | ".join(columns) + " |", "|---|" + "---:|" * (len(columns) - 1)]
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
-        markdown_out.parent.mkdir(parents=True, exist_ok=True)
-        markdown_out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        _say(f"wrote {markdown_out}")
+        write_text(markdown_out, markdown_table(columns, rows))

@@ -7,33 +7,29 @@ an explicit ``--neo4j-uri`` together with ``--wipe``).
 from __future__ import annotations
 
 import json
-import math
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from influence.commands_evaluate import (
     NetworkOption,
     PasswordOption,
     ServerOption,
     WipeOption,
+    _fmt,
     _say,
+    markdown_table,
     out,
     read_dataset,
+    rich_table,
     scratch_store,
     with_password,
+    write_text,
 )
 from influence.settings import get_settings
-
-
-def _fmt(value: float | None, digits: int = 3) -> str:
-    if value is None or math.isnan(value):
-        return "-"
-    return f"{value:.{digits}f}"
 
 
 def _headline(report: object) -> str:
@@ -68,10 +64,7 @@ COLUMNS = ("method", "mean Spearman", "mean NDCG@10", "mean NDCG@100", "topics",
 
 def report_markdown(report: object) -> str:
     """The report as Markdown (for docs/EVALUATION.md)."""
-    lines = [_headline(report) + ".", "", "| " + " | ".join(COLUMNS) + " |",
-             "|---|" + "---:|" * (len(COLUMNS) - 1)]
-    lines += ["| " + " | ".join(row) + " |" for row in _rows(report)]
-    return "\n".join(lines) + "\n"
+    return _headline(report) + ".\n\n" + markdown_table(COLUMNS, _rows(report))
 
 
 def evaluate_topics(
@@ -116,20 +109,10 @@ def evaluate_topics(
                      cut=when, params=settings.model, batch_size=settings.batch_size,
                      min_people=min_people, progress=_say)
     out.print(_headline(report))
-    table = Table(title="Topic influence: predicting distinct engagers on each topic after "
-                  "the cut (means over topics)")
-    for column in COLUMNS:
-        table.add_column(column, justify="left" if column == "method" else "right")
-    for row in _rows(report):
-        table.add_row(*row)
-    out.print(table)
+    out.print(rich_table("Topic influence: predicting distinct engagers on each topic after "
+                         "the cut (means over topics)", COLUMNS, _rows(report)))
     if markdown_out is not None:
-        markdown_out.parent.mkdir(parents=True, exist_ok=True)
-        markdown_out.write_text(report_markdown(report), encoding="utf-8")
-        _say(f"wrote {markdown_out}")
+        write_text(markdown_out, report_markdown(report))
     if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(report.as_dict(), indent=1, default=str),
-                            encoding="utf-8")
-        _say(f"wrote {json_out}")
+        write_text(json_out, json.dumps(report.as_dict(), indent=1, default=str))
     _say(f"evaluation done in {time.monotonic() - started:.1f}s")

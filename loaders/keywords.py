@@ -160,8 +160,18 @@ class KeywordTopics:
                      "--keyword-vocabulary.") from exc
 
 
-def _needs_topics(record: Record) -> bool:
-    return isinstance(record, PostRecord) and not record.topics and bool(record.text)
+def _fitted(model: KeywordTopics | None, texts: Iterable[str]) -> KeywordTopics:
+    """``model`` if it is already fitted (a saved vocabulary), else fitted on ``texts``."""
+    if model is not None and model.documents:
+        return model
+    return (model or KeywordTopics()).fit(texts)
+
+
+def _untagged_text(record: Record) -> str | None:
+    """The text of a post that needs keyword topics (text, no topics of its own), else None."""
+    if isinstance(record, PostRecord) and not record.topics and record.text:
+        return record.text
+    return None
 
 
 @dataclass
@@ -194,7 +204,7 @@ def fit_items(items: Iterable[Item], model: KeywordTopics | None = None) -> FitR
         for _ in texts():
             pass
     else:
-        model = (model or KeywordTopics()).fit(texts())
+        model = _fitted(model, texts())
     return FitResult(model, counts["text"], counts["untagged"])
 
 
@@ -202,13 +212,13 @@ def with_keyword_topics(items: Iterable[Item], model: KeywordTopics,
                         per_post: int = 3) -> Iterator[Item]:
     """The items, with keyword topics on every post that has text but no topics of its own."""
     def tagged(record: Record) -> Record:
-        if isinstance(record, PostRecord) and not record.topics and record.text:
-            return record.model_copy(update={"topics": tuple(model.topics(record.text,
-                                                                          per_post))})
+        text = _untagged_text(record)
+        if text is not None:
+            return record.model_copy(update={"topics": tuple(model.topics(text, per_post))})
         return record
 
     for item in items:
-        if isinstance(item, Parsed) and any(_needs_topics(r) for r in item.records):
+        if isinstance(item, Parsed) and any(_untagged_text(r) is not None for r in item.records):
             yield replace(item, records=tuple(tagged(r) for r in item.records))
         else:
             yield item
@@ -248,8 +258,7 @@ def tag_agreement(posts: list[tuple[str, set[str]]], per_post: int = 3,
     baseline that gives every post the ``per_post`` most frequent tags.
     """
     tags = [{singular(t.lower()) for t in ts} for _, ts in posts]
-    model = model if model is not None and model.documents else \
-        (model or KeywordTopics()).fit(text for text, _ in posts)
+    model = _fitted(model, (text for text, _ in posts))
     frequent = [t for t, _ in sorted(Counter(t for ts in tags for t in ts).items(),
                                      key=lambda tc: (-tc[1], tc[0]))[:per_post]]
     return {
