@@ -58,8 +58,11 @@ def test_summary_values_are_sane(topics_report: tuple[dict[str, Any], str]) -> N
         assert -1.0 <= m["spearman"] <= 1.0
         assert m["topics"] == report["topics_evaluated"]
         assert m["wins"] + m["losses"] <= m["topics"]
-    # measured on this dump: 0.37 (cut 0.8) and 0.35 (cut 0.7); asserted with a wide margin
+    # measured on this dump: 0.366 (cut 0.8) and 0.415 (cut 0.7); asserted with a wide margin
     assert by_method["engagement count on topic"]["spearman"] > 0.2
     # the topic-blind score is the weakest predictor of engagement on a given topic
     # (measured 0.10 against 0.35 for the engine's topic-filtered PageRank)
     assert by_method["filtered"]["spearman"] > by_method["overall score"]["spearman"]
+    # the finding the engine's choice rests on (docs/EVALUATION.md): measured 0.353 for the
+    # topic-filtered graph against 0.139 for personalised PageRank at cut 0.8
+    assert by_method["filtered"]["spearman"] > by_method["personalised"]["spearman"] + 0.1
