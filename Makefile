@@ -34,8 +34,9 @@ test: $(STAMP)
 	$(BIN)/mypy influence tests
 	$(BIN)/pytest
 
+# The fast tier: no server, under a minute (tests/integration and tests/e2e are marked by folder).
 unit: $(STAMP)
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest -m "not integration and not e2e"
 
 db-start: $(STAMP)
 	$(BIN)/influence db start

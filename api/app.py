@@ -27,10 +27,11 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from influence.api.auth import Caller
 from influence.api.context import Context, TimedRunner
 from influence.api.errors import DomainErrorCodes, mask_unexpected
 from influence.api.graphql import OperatorMutation, Query
-from influence.api.limits import Caller, cost_rule
+from influence.api.limits import cost_rule
 from influence.api.observability import GraphQLGate, Metrics, configure_logging
 from influence.api.ui import mount_ui
 from influence.settings import Settings, get_settings
@@ -101,14 +102,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         return ctx
 
     dev = settings.environment == "development"
+    schema = build_schema(settings)
     router: GraphQLRouter[Context, None] = GraphQLRouter(
-        build_schema(settings), context_getter=context, graphql_ide="graphiql" if dev else None,
+        schema, context_getter=context, graphql_ide="graphiql" if dev else None,
         allow_queries_via_get=True,
     )
     app = FastAPI(title="Influence engine", lifespan=lifespan,
                   docs_url="/docs" if dev else None, redoc_url=None, openapi_url=None)
     app.include_router(router, prefix="/graphql")
-    mount_ui(app, settings)
+    mount_ui(app, schema)
 
     @app.get("/health/live")
     def live() -> dict[str, str]:

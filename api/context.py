@@ -15,6 +15,7 @@ from typing import Any
 from anyio import to_thread
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
+from strawberry.types import Info
 
 from influence.engine import graph_reads
 from influence.engine.graph_reads import Direction, Neighbour
@@ -120,3 +121,7 @@ class Context(BaseContext):
     async def _load_communities(self, ids: Sequence[str]) -> list[str | None]:
         found = await self.run(graph_reads.community_of_people, self.store, ids)
         return [found.get(i) for i in ids]
+
+
+CtxInfo = Info[Context, None]
+"""What every resolver receives."""

@@ -16,27 +16,23 @@ from enum import Enum
 from typing import Annotated, Generic, Literal, TypeVar
 
 import strawberry
-from strawberry.types import Info
 
-from influence.api.context import Context, NeighbourKey
+import influence.api.consent  # noqa: F401 - registers the ConsentState enum
+from influence.api.auth import require_operator
+from influence.api.context import CtxInfo, NeighbourKey
+from influence.domain import ConsentState
 from influence.engine import communities as community_reads
 from influence.engine import explain, graph_reads, reads, topics
 from influence.engine.communities import PeopleCommunity, TopicCommunity
 from influence.engine.graph_reads import Neighbour, TopicRow
 from influence.engine.reads import PersonView
-from influence.engine.scoring import compute_scores
-from influence.errors import (
-    InvalidInputError,
-    LimitExceededError,
-    NotFoundError,
-    UnauthenticatedError,
-)
+from influence.errors import InvalidInputError, LimitExceededError, NotFoundError
+from influence.jobs.recompute import RecomputeReport, recompute
 
 MAX_PAGE = 100
 """Largest page size of any list or connection."""
 
 T = TypeVar("T")
-CtxInfo = Info[Context, None]
 First = Annotated[int, strawberry.argument(description="Page size, 1-100.")]
 After = Annotated[str | None, strawberry.argument(description="Cursor of the last edge seen.")]
 
@@ -211,7 +207,7 @@ class NeighbourEdge:
 @strawberry.type(description="A person and, where the consent policy allows, their score.")
 class Person:
     id: strawberry.ID
-    consent: str = strawberry.field(description="opted_in, opted_out or unknown.")
+    consent: ConsentState
     accounts: list[Account]
     score: float | None = strawberry.field(
         description="Influence on a 1-100 scale; null when the consent policy hides it."
@@ -227,7 +223,7 @@ class Person:
     @classmethod
     def from_view(cls, view: PersonView) -> Person:
         return cls(
-            id=strawberry.ID(view.id), consent=view.consent,
+            id=strawberry.ID(view.id), consent=ConsentState(view.consent),
             accounts=[Account(network=a.network, id=a.id) for a in view.accounts],
             score=view.score, percentile=view.percentile, confidence=view.confidence,
             network_scores=[NetworkScore(network=n.network, score=n.score)
@@ -432,7 +428,7 @@ class Query:
                           lambda: community_reads.count_communities(ctx.store, kind_name))
 
 
-@strawberry.type(description="What one score recompute did.")
+@strawberry.type(description="What one recompute did: scores, topic scores, communities.")
 class RecomputeResult:
     run_id: str
     asof: int
@@ -440,29 +436,40 @@ class RecomputeResult:
     engagement_pairs: int
     iterations: int
     converged: bool
-    seconds: float
+    seconds: float = strawberry.field(description="Seconds of the score step.")
+    topics_scored: int = strawberry.field(description="Topics with at least one topic score.")
+    topic_scores: int = strawberry.field(description="(person, topic) scores written.")
+    topic_communities: int
+    people_communities: int
+    total_seconds: float = strawberry.field(description="Seconds of the whole recompute.")
 
-
-def require_operator(info: CtxInfo) -> None:
-    """Raise unless the request carries one of the operator tokens."""
-    if not info.context.operator:
-        raise UnauthenticatedError("This operation needs an operator token.",
-                                   hint="Send 'Authorization: Bearer <operator token>' "
-                                   "(INFLUENCE_OPERATOR_TOKENS).")
+    @classmethod
+    def of(cls, done: RecomputeReport) -> RecomputeResult:
+        run, topic_run = done.scores, done.topics
+        topic_comms, people_comms = done.topic_communities, done.people_communities
+        return cls(run_id=run.run_id if run else "", asof=done.asof,
+                   people_in_graph=run.people_in_graph if run else 0,
+                   engagement_pairs=run.engagement_pairs if run else 0,
+                   iterations=run.iterations if run else 0,
+                   converged=run.converged if run else True,
+                   seconds=run.seconds if run else 0.0,
+                   topics_scored=topic_run.topics_scored if topic_run else 0,
+                   topic_scores=topic_run.scores_written if topic_run else 0,
+                   topic_communities=topic_comms.communities if topic_comms else 0,
+                   people_communities=people_comms.communities if people_comms else 0,
+                   total_seconds=done.seconds)
 
 
 @strawberry.type(name="Mutation")
 class OperatorMutation:
-    @strawberry.mutation(description="Recompute every score (operator token required).")
+    @strawberry.mutation(description="Recompute every score, topic score and community "
+                         "(operator token required).")
     async def recompute(self, info: CtxInfo, asof: Annotated[int | None, strawberry.argument(
             description="Scoring date, epoch seconds; default now.")] = None) -> RecomputeResult:
         require_operator(info)
         ctx = info.context
-        run = await ctx.run(compute_scores, ctx.store, ctx.settings.model, asof)
-        return RecomputeResult(run_id=run.run_id, asof=run.asof,
-                               people_in_graph=run.people_in_graph,
-                               engagement_pairs=run.engagement_pairs, iterations=run.iterations,
-                               converged=run.converged, seconds=run.seconds)
+        done = await ctx.run(recompute, ctx.store, ctx.settings.model, asof)
+        return RecomputeResult.of(done)
 
 
 Mutation = OperatorMutation

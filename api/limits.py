@@ -1,4 +1,4 @@
-"""Abuse limits: the query-cost validation rule, the per-key token bucket and the caller check.
+"""Abuse limits: the query-cost validation rule and the per-key token bucket.
 
 Cost model (see docs/API.md): every selected field costs 1; a field with a ``first`` argument
 multiplies the cost of its sub-selection by that page size (a variable counts as the largest
@@ -8,8 +8,6 @@ page, 100; no argument counts as 20). Fragments are expanded. A query above
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import threading
 import time
 from typing import Any
@@ -28,7 +26,6 @@ from graphql import (
 )
 
 from influence.errors import LimitExceededError
-from influence.settings import Settings
 
 DEFAULT_PAGE = 20
 VARIABLE_PAGE = 100
@@ -112,42 +109,3 @@ class TokenBuckets:
                 return 0.0
             self._buckets[key] = (tokens, now)
             return (1.0 - tokens) / self.rate
-
-
-def presented(headers: dict[str, str]) -> list[str]:
-    """The keys a request carries: ``Authorization: Bearer <key>``, then ``X-API-Key``."""
-    keys = []
-    auth = headers.get("authorization", "")
-    if auth.lower().startswith("bearer ") and auth[7:].strip():
-        keys.append(auth[7:].strip())
-    if headers.get("x-api-key"):
-        keys.append(headers["x-api-key"])
-    return keys
-
-
-def _member(key: str, secrets: list[str]) -> bool:
-    return any(hmac.compare_digest(key.encode(), s.encode()) for s in secrets)
-
-
-def key_id(key: str) -> str:
-    """A short, non-reversible name of a key for logs and rate-limit buckets."""
-    return hashlib.sha256(key.encode()).hexdigest()[:12]
-
-
-class Caller:
-    """Who a request is: ``allowed`` to read, and an ``operator`` (may write).
-
-    ``key`` is the first key presented (the bearer token, which the consent mutations also
-    accept as a per-person token); ``id`` names the valid key for logs and rate limits.
-    """
-
-    def __init__(self, settings: Settings, keys: list[str]) -> None:
-        operators = [t.get_secret_value() for t in settings.operator_tokens]
-        readers = [k.get_secret_value() for k in settings.api_keys]
-        self.key = keys[0] if keys else None
-        self.operator = any(_member(k, operators) for k in keys)
-        valid = [k for k in keys if _member(k, operators) or _member(k, readers)]
-        self.authenticated = bool(valid)
-        open_reads = not readers and settings.environment == "development"
-        self.allowed = open_reads or self.authenticated
-        self.id = key_id(valid[0]) if valid else "anonymous"

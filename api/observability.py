@@ -12,7 +12,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from influence.api.limits import Caller, TokenBuckets, presented
+from influence.api.auth import Caller, presented
+from influence.api.limits import TokenBuckets
 from influence.errors import LimitExceededError, UnauthenticatedError, code_for
 from influence.settings import Settings
 

@@ -19,16 +19,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+from influence.domain import PublishPolicy, published_states
 from influence.engine import community_queries as q
 from influence.engine.graph_reads import check_skip
 from influence.engine.model import ModelParams
 from influence.engine.queries import DROP_GRAPH
-from influence.engine.reads import PublishPolicy, published_states
-from influence.loaders.labelled import LabelledGraph
 from influence.store import Query, QueryRunner
+from influence.timeutil import DAY_S
 
 Algorithm = Literal["louvain", "leiden"]
-DAY_S = 86_400
 SEED = 42
 
 
@@ -194,85 +193,26 @@ def count_communities(store: QueryRunner, kind: Literal["topics", "people"]) -> 
     return int(store.read(query)[0]["n"])
 
 
-@dataclass(frozen=True)
-class CommunityEvaluation:
-    """Communities found on a labelled graph, scored against its labels."""
+def detect_partition(store: QueryRunner, edges: dict[tuple[int, int], float], nodes: int, *,
+                     algorithm: Algorithm = "louvain", directed: bool = False) -> list[int]:
+    """Communities of an edge list held in memory, with GDS; nothing is written to the database.
 
-    algorithm: str
-    directed: bool
-    nodes: int
-    edges: int
-    labelled_nodes: int
-    label_classes: int
-    communities: int
-    nmi: float
-    ari: float
-    modularity: float
-    labels_modularity: float
-    seconds: float
-
-
-def _modularity(edges: dict[tuple[int, int], float], nodes: int, partition: list[int],
-                directed: bool) -> float:
-    import networkx as nx
-    from networkx.algorithms.community import modularity
-
-    g: nx.Graph[int] = nx.DiGraph() if directed else nx.Graph()
-    g.add_nodes_from(range(nodes))
-    g.add_weighted_edges_from((a, b, w) for (a, b), w in edges.items())
-    groups: dict[int, set[int]] = {}
-    for node, community in enumerate(partition):
-        groups.setdefault(community, set()).add(node)
-    return float(modularity(g, list(groups.values()), weight="weight"))
-
-
-def evaluate_communities(store: QueryRunner, graph: LabelledGraph, *, directed: bool = False,
-                         algorithm: Algorithm = "louvain") -> CommunityEvaluation:
-    """Detect communities on a labelled graph with GDS and compare them to the labels.
-
-    The edge list is projected straight from parameters into a GDS in-memory graph (integer
-    node ids, no node or relationship is written to the database), run through Louvain or
-    Leiden and dropped. Undirected (default): ``a-b`` and ``b-a`` merge into one edge of
-    summed weight. ``directed`` keeps directions for Louvain and modularity (Leiden needs an
-    undirected graph and always symmetrises). Nodes without an edge are singleton communities.
+    The edges (integer node ids ``0 .. nodes-1``, one weight per pair) are projected straight
+    from parameters into a GDS in-memory graph, run through Louvain or Leiden and dropped.
+    ``directed`` keeps directions (Louvain only; Leiden always symmetrises).
 
     Returns:
-        NMI and ARI (scikit-learn) of the found communities against the labels over the
-        labelled nodes, the found partition's modularity and, for reference, the labels'.
+        The community of each node; nodes without an edge are singletons.
     """
-    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-
-    started = time.monotonic()
-    directed = directed and algorithm == "louvain"
-    merged: dict[tuple[int, int], float] = {}
-    for a, b, w in graph.edges:
-        key = (a, b) if directed else (min(a, b), max(a, b))
-        merged[key] = merged.get(key, 0.0) + w
-    name = f"evaluate-communities-{uuid.uuid4().hex}"
+    name = f"detect-communities-{uuid.uuid4().hex}"
     store.write_rows(q.PROJECT_EDGE_LIST, graph=name,
-                                 edges=[[a, b, w] for (a, b), w in merged.items()],
-                                 undirected=[] if directed else ["*"])
+                     edges=[[a, b, w] for (a, b), w in edges.items()],
+                     undirected=[] if directed else ["*"])
     try:
         rows = store.read(stream_query(algorithm), graph=name, seed=SEED)
     finally:
         store.write_rows(DROP_GRAPH, graph=name)
-    nodes = len(graph.names)
     partition = list(range(nodes, 2 * nodes))  # singletons unless detected
     for row in rows:
         partition[row["node"]] = int(row["community"])
-    labelled = sorted(graph.labels)
-    truth = [graph.labels[n] for n in labelled]
-    found = [partition[n] for n in labelled]
-    codes = {label: i for i, label in enumerate(sorted(set(graph.labels.values())))}
-    label_partition = [codes[graph.labels[n]] if n in graph.labels else -1 - n
-                       for n in range(nodes)]
-    return CommunityEvaluation(
-        algorithm=algorithm, directed=directed, nodes=nodes, edges=len(merged),
-        labelled_nodes=len(labelled), label_classes=len(codes),
-        communities=len(set(partition)),
-        nmi=float(normalized_mutual_info_score(truth, found)),
-        ari=float(adjusted_rand_score(truth, found)),
-        modularity=_modularity(merged, nodes, partition, directed),
-        labels_modularity=_modularity(merged, nodes, label_partition, directed),
-        seconds=time.monotonic() - started,
-    )
+    return partition

@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from influence.domain import PublishPolicy, published_states
 from influence.engine import read_queries as q
 from influence.engine.model import ModelParams
-from influence.engine.reads import PublishPolicy, published_states
 from influence.errors import ConsentDeniedError, NotFoundError
 from influence.store import QueryRunner, Row
+from influence.timeutil import DAY_S
 
-DAY_S = 86_400
 NO_ENGAGEMENT = "(no engagement in the window: the scale's floor)"
 
 

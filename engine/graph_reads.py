@@ -12,13 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from influence.domain import PublishPolicy, published_states
 from influence.engine import graph_read_queries as q
-from influence.engine.reads import (
-    PersonView,
-    PublishPolicy,
-    person_view,
-    published_states,
-)
+from influence.engine.reads import PersonView, person_view
 from influence.errors import InvalidInputError
 from influence.store import QueryRunner, Row
 

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
+from influence.domain import PublishPolicy, published_states
 from influence.engine import read_queries as q
 from influence.errors import ConsentDeniedError, NotFoundError
 from influence.store import QueryRunner, Row
-
-PublishPolicy = Literal["opted_in", "not_opted_out"]
-
-
-def published_states(policy: PublishPolicy) -> list[str]:
-    """Consent states whose scores may be shown under a policy."""
-    return ["opted_in"] if policy == "opted_in" else ["opted_in", "unknown"]
 
 
 @dataclass(frozen=True)

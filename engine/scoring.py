@@ -7,11 +7,10 @@ import uuid
 from dataclasses import dataclass
 
 from influence.engine import queries as q
-from influence.engine.consent import clear_objected_scores
 from influence.engine.model import ModelParams
+from influence.engine.privacy.consent import clear_objected_scores
 from influence.store import QueryRunner
-
-DAY_S = 86_400
+from influence.timeutil import DAY_S
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ topic. People with no engagement received on a topic have no ``TOPIC_SCORE`` for
 
 from __future__ import annotations
 
-import bisect
 import math
 import time
 import uuid
@@ -27,16 +26,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import sparse
 
+from influence.domain import PublishPolicy, published_states
+from influence.engine import ranking
 from influence.engine import topic_queries as q
-from influence.engine.consent import clear_objected_scores
 from influence.engine.model import ModelParams
-from influence.engine.reads import PublishPolicy, published_states
+from influence.engine.privacy.consent import clear_objected_scores
 from influence.errors import NotFoundError
 from influence.store import QueryRunner, Row
+from influence.timeutil import DAY_S
 
-DAY_S = 86_400
 WRITE_BATCH = 5000
 
 
@@ -125,48 +124,13 @@ def scale(raw: float, base: float, reference: float) -> float:
     return round(100.0 * (1.0 + 99.0 * math.log(raw / base) / math.log(reference))) / 100.0
 
 
-def percentiles(scores: list[float]) -> list[float]:
-    """Share of scores strictly below each score, in percent with one decimal."""
-    ordered = sorted(scores)
-    n = len(ordered)
-    return [round(1000.0 * bisect.bisect_left(ordered, s) / n) / 10.0 for s in scores]
-
-
 def pagerank(sources: list[int], targets: list[int], weights: list[float], nodes: int,
              params: ModelParams, *, teleport: np.ndarray | None = None) -> tuple[np.ndarray, int]:
-    """Weighted PageRank exactly as GDS computes it (unnormalised, dangling mass dropped).
-
-    ``raw_i = (1 - d) * t_i + d * sum_j raw_j * w_ji / W_j``, iterated from ``(1 - d) * t``
-    until no score moves by more than ``params.tolerance`` or ``params.max_iterations`` is
-    reached. Without ``teleport`` every ``t_i`` is 1 (GDS PageRank); with it, ``t`` is the
-    personalisation vector (GDS personalised PageRank with ``sourceNodes`` is ``t_i = 1`` on
-    the source nodes and 0 elsewhere). The scores are linear in ``t``.
-
-    Returns:
-        The raw scores by node index, and the number of iterations run.
-    """
-    if teleport is None:
-        base: float | np.ndarray = 1.0 - params.damping
-    else:
-        if teleport.shape != (nodes,) or bool(np.any(teleport < 0)):
-            raise ValueError("teleport must be a non-negative vector with one entry per node")
-        base = (1.0 - params.damping) * teleport.astype(np.float64)
-    w = np.asarray(weights, dtype=np.float64)
-    src = np.asarray(sources, dtype=np.int64)
-    out = np.bincount(src, weights=w, minlength=nodes)
-    norm = np.divide(w, out[src], out=np.zeros_like(w), where=out[src] > 0)
-    # row = target, column = source: raw_new = base + d * M @ raw
-    matrix = sparse.csr_matrix((norm, (np.asarray(targets, dtype=np.int64), src)),
-                               shape=(nodes, nodes))
-    raw = np.full(nodes, base) if teleport is None else np.array(base, dtype=np.float64)
-    iterations = 0
-    for iterations in range(1, params.max_iterations + 1):  # noqa: B007
-        new = base + params.damping * (matrix @ raw)
-        delta = float(np.max(np.abs(new - raw))) if nodes else 0.0
-        raw = new
-        if delta < params.tolerance:
-            break
-    return raw, iterations
+    """GDS's weighted PageRank (:func:`influence.engine.ranking.pagerank`) with the model's
+    damping, tolerance and iteration limit."""
+    return ranking.pagerank(sources, targets, weights, nodes, damping=params.damping,
+                            tolerance=params.tolerance, max_iterations=params.max_iterations,
+                            teleport=teleport)
 
 
 def personalised_topic_pagerank(all_pairs: list[Row], topic_pairs: list[Row],
@@ -248,7 +212,7 @@ def compute_topic_scores(store: QueryRunner, params: ModelParams, asof: int | No
             if people:
                 scored += 1
                 values = [scale(r, base, params.scale_reference) for _, r in people]
-                for (person, r), value, pct in zip(people, values, percentiles(values),
+                for (person, r), value, pct in zip(people, values, ranking.percentiles(values),
                                                    strict=True):
                     batch.append({"person": person, "topic": topic, "score": value,
                                   "percentile": pct, "raw": r})

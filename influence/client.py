@@ -20,10 +20,9 @@ Every DataFrame has stable snake_case columns, listed in each method's docstring
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -31,43 +30,32 @@ import pandas as pd
 from pydantic import SecretStr
 
 from influence.errors import InvalidInputError
+from influence.jobs.bars import Bars
+from influence.jobs.progress import Silent
 from influence.settings import Settings
 from influence.store import Store
+from influence.timeutil import END_OF_TIME, instant
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     import networkx as nx
-    from rich.progress import Progress
 
-    from influence.engine.evaluation import EvaluationReport
-    from influence.engine.reads import PersonView, PublishPolicy
-    from influence.loaders.base import Item
+    from influence.domain import PublishPolicy
+    from influence.engine.reads import PersonView
+    from influence.evaluation.holdout import EvaluationReport
     from influence.store import QueryRunner
 
-LoadFormat = Literal["stackexchange", "snap", "higgs", "konect", "bitcoin"]
-"""Formats :meth:`Client.load` reads: a Stack Exchange dump folder or a timestamped edge list."""
+LoadFormat = Literal["stackexchange", "events", "twitter", "mastodon", "bluesky", "reddit",
+                     "snap", "higgs", "konect", "bitcoin"]
+"""Formats :meth:`Client.load` reads (:data:`influence.jobs.sources.SOURCES`)."""
+EvaluateFormat = Literal["snap", "higgs", "konect", "bitcoin", "stackexchange"]
+"""Formats :meth:`Client.evaluate` reads: timestamped edge lists or a Stack Exchange dump."""
 
 SCORE_COLUMNS = ["rank", "person_id", "score", "percentile", "consent", "networks", "accounts"]
 """Columns of :meth:`Client.scores`, in order."""
 
 _PAGE = 200
-
-
-def _when(value: str | int | datetime | None) -> int | None:
-    """Epoch seconds from an ISO date, a datetime or epoch seconds (None stays None)."""
-    if value is None or isinstance(value, int):
-        return value
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return int(moment.timestamp())
-    from influence.loaders.base import RowError, parse_iso_utc
-
-    try:
-        return parse_iso_utc(value)
-    except RowError as exc:
-        raise InvalidInputError(str(exc),
-                                hint="Use an ISO-8601 date such as '2016-12-10'.") from exc
 
 
 @dataclass(frozen=True)
@@ -250,25 +238,15 @@ class Client:
 
     # --- jobs ---------------------------------------------------------------------------------
 
-    @contextmanager
-    def _bar(self, progress: bool | None) -> Iterator[Progress]:
+    def _bars(self, progress: bool | None) -> Bars:
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
 
         show = self.progress if progress is None else progress
         console = Console(stderr=True)
         if console.is_jupyter and importlib.util.find_spec("ipywidgets") is None:
             # Without ipywidgets a notebook cannot redraw a live bar: print it once, when done.
             console = Console(stderr=True, force_jupyter=False, force_terminal=False)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, disable=not show) as bar:
-            yield bar
+        return Bars(show=show, console=console)
 
     def migrate(self) -> list[int]:
         """Apply pending schema migrations (constraints and indexes).
@@ -293,58 +271,74 @@ class Client:
         finally:
             notifications.setLevel(level)
 
-    def load(self, source: str | Path, *, format: LoadFormat = "stackexchange",
-             network: str | None = None, quarantine_dir: str | Path | None = None,
+    def load(self, source: str | Path | Sequence[str | Path], *,
+             format: LoadFormat = "stackexchange", network: str | None = None,
+             kind: str | None = None, identities: str | Path | None = None,
+             keyword_topics: bool = True, keyword_vocabulary: str | Path | None = None,
+             dry_run: bool = False, strict: bool = False, restart: bool = False,
+             self_interactions: Literal["quarantine", "skip", "keep"] | None = None,
+             bulk: bool | None = False, quarantine_dir: str | Path | None = None,
              progress: bool | None = None) -> pd.Series:
         """Load real data; every input row ends loaded, skipped or quarantined with a reason.
 
-        Loading is idempotent: records are merged by their ids, so loading a file twice does
-        not duplicate anything. The schema is migrated first.
+        The same job as ``influence load <format>`` (docs/FORMATS.md), with the same options.
+        Loading is idempotent: loading a file twice does not duplicate anything; an interrupted
+        load resumes from its checkpoint. The schema is migrated first.
 
         Args:
-            source: a Stack Exchange dump folder, or an edge-list file.
-            format: ``stackexchange``, or an edge-list format ``snap``, ``higgs``, ``konect``,
-                ``bitcoin`` (see docs/FORMATS.md).
-            network: network name stored on accounts (default: ``stackexchange`` or the
-                edge-list format's name).
+            source: a Stack Exchange dump folder, an edge-list file, or (canonical and social
+                formats) files and folders of them.
+            format: ``stackexchange``, ``events``, ``twitter``, ``mastodon``, ``bluesky``,
+                ``reddit``, or an edge-list format ``snap``, ``higgs``, ``konect``, ``bitcoin``.
+            network: network name stored on accounts (default: the format's).
+            kind: interaction kind of every edge of a ``snap`` or ``konect`` file.
+            identities: identity mapping CSV (person,network,account).
+            keyword_topics: keyword topics for untagged posts with text (formats with text).
+            keyword_vocabulary: a saved vocabulary to reuse, or where to save the fitted one.
+            dry_run: validate only; write nothing.
+            strict: raise InvalidInputError when anything was quarantined.
+            restart: ignore the checkpoint of an interrupted run of the same input.
+            self_interactions: quarantine, skip or keep an interaction whose actor is its
+                target (default: ``settings.self_interactions``).
+            bulk: the bulk path for a large first load into the local server (``None``:
+                decide by size).
             quarantine_dir: where rejected rows are written (default ``settings.quarantine_dir``).
             progress: show a progress bar (default: the client's setting).
 
         Returns:
             The tally: ``read``, ``loaded``, ``skipped``, ``quarantined``, ``balanced``, plus
-            ``quarantine_file`` (path, or None when nothing was rejected).
+            ``quarantine_file`` (path, or None when nothing was rejected) and ``written``
+            (records written by kind).
 
         Raises:
-            InvalidInputError: when the source does not exist or is not of that format.
+            InvalidInputError: when the source does not exist or is not of that format, or
+                (``strict``) when records were quarantined.
             StoreUnavailableError: when the server cannot be reached.
         """
-        from influence.loaders.quarantine import Quarantine
-        from influence.loaders.writer import Writer, load
+        from influence.domain import InteractionKind
+        from influence.jobs.load import LoadRequest, load, self_policy
 
-        path = Path(source)
-        adapter: Iterable[Item]
-        if format == "stackexchange":
-            from influence.loaders.stackexchange import StackExchangeAdapter
-
-            se = StackExchangeAdapter(path, network=network or "stackexchange")
-            adapter, total, name = se, se.total_rows(), se.network
-        else:
-            from influence.loaders.edgelists import EdgeListAdapter
-
-            edges = EdgeListAdapter(path, format, network=network)
-            adapter, total, name = edges, edges.total_rows(), edges.network
-        self.migrate()
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        folder = Path(quarantine_dir) if quarantine_dir else self.settings.quarantine_dir
-        quarantine = Quarantine(folder, f"client-{format}-{name}-{stamp}")
-        writer = Writer(self.store, batch_size=self.settings.batch_size)
-        with self._bar(progress) as bar:
-            task = bar.add_task(f"loading {name}", total=total)
-            tally = load(adapter, writer, quarantine, on_item=lambda: bar.advance(task))
+        paths = [source] if isinstance(source, str | Path) else list(source)
+        request = LoadRequest(
+            source=format, paths=tuple(Path(p) for p in paths), network=network,
+            kind=InteractionKind(kind) if kind is not None else None,
+            identities=Path(identities) if identities is not None else None,
+            keyword_topics=keyword_topics,
+            keyword_vocabulary=Path(keyword_vocabulary) if keyword_vocabulary else None,
+            dry_run=dry_run, strict=strict, restart=restart,
+            self_interactions=self_policy(self_interactions, self.settings), bulk=bulk,
+            quarantine_dir=Path(quarantine_dir) if quarantine_dir else None)
+        with self._bars(progress) as bars:
+            report = load(request, self.settings, progress=bars,
+                          store=None if dry_run else self.store)
+        if strict:
+            report.require_clean()
+        tally = report.tally
         return pd.Series({
             "read": tally.read, "loaded": tally.loaded, "skipped": tally.skipped,
             "quarantined": tally.quarantined, "balanced": tally.balanced,
-            "quarantine_file": str(quarantine.path) if tally.quarantined else None,
+            "quarantine_file": str(report.quarantine_path) if tally.quarantined else None,
+            "written": dict(report.written),
         }, name="load")
 
     def recompute(self, asof: str | int | datetime | None = None, *, topics: bool = True,
@@ -352,10 +346,10 @@ class Client:
                   progress: bool | None = None) -> pd.Series:
         """Recompute everything derived from the interactions, in the engine's order.
 
-        Steps: influence scores (GDS weighted PageRank, written onto people with a dated
-        snapshot), then topic scores (one PageRank per topic), then topic communities and
-        people communities (GDS Louvain or Leiden). The progress bar counts steps, and topics
-        within the topic step.
+        The same job as ``influence recompute`` and the GraphQL ``recompute`` mutation:
+        influence scores (GDS weighted PageRank, written onto people with a dated snapshot),
+        then topic scores (one PageRank per topic), then topic communities and people
+        communities (GDS Louvain or Leiden).
 
         Args:
             asof: scoring date (ISO date, datetime or epoch seconds); default now. Events
@@ -376,58 +370,28 @@ class Client:
             InvalidInputError: when ``asof`` cannot be parsed.
             StoreUnavailableError: when the server cannot be reached.
         """
-        import time
+        from influence.jobs.recompute import recompute
 
-        from influence.engine.scoring import compute_scores
-
-        started = time.monotonic()
-        when = _when(asof)
-        params = self.settings.model
-        out: dict[str, Any] = {}
-        topic_names = 0
-        if topics:
-            from influence.engine.topics import list_topics
-
-            topic_names = len(list_topics(self.store, 1_000_000))
-        total = 1 + topic_names + (2 if communities else 0)
-        with self._bar(progress) as bar:
-            task = bar.add_task("recompute: influence scores", total=total)
-            run = compute_scores(self.store, params, asof=when)
-            bar.advance(task)
-            out.update({
-                "run_id": run.run_id, "asof": pd.Timestamp(run.asof, unit="s", tz="UTC"),
-                "people_in_graph": run.people_in_graph,
-                "engagement_pairs": run.engagement_pairs, "iterations": run.iterations,
-                "converged": run.converged, "seconds": run.seconds,
-            })
-            if topics:
-                from influence.engine.topics import compute_topic_scores
-
-                bar.update(task, description="recompute: topic scores")
-                topic_run = compute_topic_scores(self.store, params, asof=run.asof,
-                                                 on_topic=lambda _: bar.advance(task))
-                bar.update(task, completed=1 + topic_names)
-                out.update({"topics_scored": topic_run.topics_scored,
-                            "topic_scores_written": topic_run.scores_written})
-            if communities:
-                from influence.engine.communities import (
-                    compute_people_communities,
-                    compute_topic_communities,
-                )
-
-                bar.update(task, description="recompute: topic communities")
-                topic_comms = compute_topic_communities(self.store, algorithm)
-                bar.advance(task)
-                bar.update(task, description="recompute: people communities")
-                people_comms = compute_people_communities(self.store, params, asof=run.asof,
-                                                          algorithm=algorithm)
-                bar.advance(task)
-                out.update({"topic_communities": topic_comms.communities,
-                            "topic_modularity": topic_comms.modularity,
-                            "people_communities": people_comms.communities,
-                            "people_modularity": people_comms.modularity})
-            bar.update(task, description="recompute: done")
-        out["total_seconds"] = time.monotonic() - started
+        with self._bars(progress) as bars:
+            report = recompute(self.store, self.settings.model, instant(asof), topics=topics,
+                               communities=communities, community_algorithm=algorithm,
+                               progress=bars)
+        run = report.scores
+        assert run is not None  # scores are always recomputed here
+        out: dict[str, Any] = {
+            "run_id": run.run_id, "asof": pd.Timestamp(run.asof, unit="s", tz="UTC"),
+            "people_in_graph": run.people_in_graph, "engagement_pairs": run.engagement_pairs,
+            "iterations": run.iterations, "converged": run.converged, "seconds": run.seconds,
+        }
+        if report.topics is not None:
+            out.update({"topics_scored": report.topics.topics_scored,
+                        "topic_scores_written": report.topics.scores_written})
+        if report.topic_communities is not None and report.people_communities is not None:
+            out.update({"topic_communities": report.topic_communities.communities,
+                        "topic_modularity": report.topic_communities.modularity,
+                        "people_communities": report.people_communities.communities,
+                        "people_modularity": report.people_communities.modularity})
+        out["total_seconds"] = report.seconds
         return pd.Series(out, name="recompute")
 
     # --- reads --------------------------------------------------------------------------------
@@ -494,7 +458,8 @@ class Client:
         Raises:
             NotFoundError: when there is no such person.
         """
-        from influence.engine.reads import get_person, published_states
+        from influence.domain import published_states
+        from influence.engine.reads import get_person
 
         view = get_person(self.store, person_id, self.policy)
         return pd.Series({
@@ -542,10 +507,10 @@ class Client:
         """
         from influence.engine.reads import score_history
 
-        start = _when(since)
-        end = _when(until)
+        start = instant(since)
+        end = instant(until)
         points = score_history(self.store, person_id, 0 if start is None else start,
-                               2**62 if end is None else end, self.policy)
+                               END_OF_TIME if end is None else end, self.policy)
         frame = pd.DataFrame(
             [{"asof": pd.Timestamp(p.asof, unit="s", tz="UTC"), "score": p.score,
               "percentile": p.percentile, "confidence": p.confidence, "change": p.change}
@@ -831,7 +796,7 @@ class Client:
 
     # --- evaluation ---------------------------------------------------------------------------
 
-    def evaluate(self, dataset: str | Path, *, format: LoadFormat = "snap",
+    def evaluate(self, dataset: str | Path, *, format: EvaluateFormat = "snap",
                  cut: str | float = 0.8, horizon_days: float | None = None,
                  farm_size: int = 50, farm_repeats: int = 5, pod_size: int = 10,
                  network: str | None = None, on: Literal["scratch", "this"] = "scratch",
@@ -868,41 +833,31 @@ class Client:
             InvalidInputError: for an unknown format, a bad cut or no event before the cut.
             EnvironmentProblemError: when the scratch server cannot be started.
         """
-        from influence.commands_evaluate import read_dataset, scratch_store
-        from influence.engine.evaluation import (
-            EvaluationOptions,
-            evaluate,
-            events_of,
-            parse_cut,
-        )
+        from influence.evaluation import run as jobs
 
         if on not in ("scratch", "this"):
             raise InvalidInputError(f"on must be 'scratch' or 'this', not {on!r}.")
-        records, name, _ = read_dataset(Path(dataset), format, network, self.settings)
-        when = parse_cut(str(cut), [e.at for e in events_of(records)])
-        options = EvaluationOptions(cut=when, horizon_days=horizon_days, farm_size=farm_size,
-                                    farm_repeats=farm_repeats, pod_size=pod_size)
-        steps = 5  # load, score, farm, pod, next day: one progress line each
-        with self._bar(progress) as bar:
-            task = bar.add_task("evaluate", total=steps)
-
-            def step(message: str) -> None:
-                if bar.tasks[task].description != "evaluate":
-                    bar.advance(task)
-                bar.update(task, description=f"evaluate: {message[:60]}")
-
-            if on == "this":
-                report = evaluate(self.store, records, network=name, dataset=Path(dataset).name,
-                                  options=options, params=self.settings.model,
-                                  batch_size=self.settings.batch_size, progress=step)
-            else:
-                with scratch_store(self.settings, None, wipe=False) as scratch:
-                    report = evaluate(scratch,  # type: ignore[arg-type]
-                                      records, network=name, dataset=Path(dataset).name,
-                                      options=options, params=self.settings.model,
-                                      batch_size=self.settings.batch_size, progress=step)
-            bar.update(task, completed=steps)
+        target = jobs.Target(store=self.store) if on == "this" else jobs.Target()
+        with self._bars(progress) as bars:
+            report = jobs.evaluate_influence(
+                self.settings, Path(dataset), format, cut=str(cut), horizon_days=horizon_days,
+                farm_size=farm_size, farm_repeats=farm_repeats, pod_size=pod_size,
+                network=network, target=target, progress=_Steps(bars))
         return _evaluation_frames(report)
+
+
+class _Steps(Silent):
+    """An evaluation's notes as the steps of one progress bar."""
+
+    STEPS = 5  # load, score, farm, pod, next day
+
+    def __init__(self, bars: Bars) -> None:
+        self._bars = bars
+        bars.stage("evaluate", self.STEPS)
+
+    def note(self, message: str) -> None:
+        self._bars.advance()
+        self._bars.note(message[:100])
 
 
 def _people_frame(people: Sequence[PersonView]) -> pd.DataFrame:
@@ -913,7 +868,7 @@ def _people_frame(people: Sequence[PersonView]) -> pd.DataFrame:
 
 
 def _evaluation_frames(report: EvaluationReport) -> Evaluation:
-    from influence.engine.evaluation import NDCG_KS
+    from influence.evaluation.holdout import NDCG_KS
 
     summary = pd.Series({
         "dataset": report.dataset, "network": report.network,

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from influence.domain import PublishPolicy
 from influence.engine.model import ModelParams
 
 NEO4J_VERSION = "5.26.24"
@@ -91,7 +92,7 @@ class Settings(BaseSettings):
 
     # --- model and policy ----------------------------------------------------------------
     model: ModelParams = Field(default_factory=ModelParams)
-    publish_policy: Literal["opted_in", "not_opted_out"] = Field(
+    publish_policy: PublishPolicy = Field(
         default="opted_in",
         description="Whose scores are shown: only people who opted in (default), or everyone "
         "except those who opted out (an operator's documented choice).",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
 from influence.loaders.records import Record
+from influence.timeutil import iso_to_epoch
 
 
 @dataclass(frozen=True)
@@ -52,14 +52,11 @@ class SkipRow(Exception):  # noqa: N818 - a signal, not an error
 
 
 def parse_iso_utc(value: str) -> int:
-    """Epoch seconds of an ISO-8601 timestamp; naive values are taken as UTC."""
+    """Epoch seconds of an ISO-8601 timestamp (``Z`` allowed; naive values are UTC)."""
     try:
-        stamp = datetime.fromisoformat(value)
+        return iso_to_epoch(value)
     except ValueError as exc:
-        raise RowError(f"unparseable timestamp: {value!r} is not ISO-8601") from exc
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return int(stamp.timestamp())
+        raise RowError(str(exc)) from exc
 
 
 def describe(exc: ValidationError) -> str:

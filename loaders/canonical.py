@@ -76,7 +76,7 @@ def parse_time(value: Any) -> int:
         try:
             number = float(text)
         except ValueError:
-            return parse_iso_utc(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+            return parse_iso_utc(text)
         if not math.isfinite(number):
             raise RowError(f"unparseable timestamp: {value!r}")
         return int(number)

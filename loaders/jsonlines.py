@@ -95,4 +95,4 @@ def iso(value: Any) -> int:
     if not isinstance(value, str):
         raise RowError(f"unparseable timestamp: {value!r}")
     text = value.strip()
-    return parse_iso_utc(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    return parse_iso_utc(text)

@@ -6,43 +6,22 @@ an adapter; the writer knows only these. Timestamps are UTC epoch seconds.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from influence.domain import ConsentState, InteractionKind
+from influence.timeutil import END_OF_TIME
+
 MAX_ID_LENGTH = 256
 MAX_TOPIC_LENGTH = 64
+__all__ = ["ConsentState", "InteractionKind"]  # re-exported: records carry them
 
 Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                          max_length=MAX_ID_LENGTH)]
 TopicName = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1,
                                              max_length=MAX_TOPIC_LENGTH)]
-Epoch = Annotated[int, Field(ge=0, le=32_503_680_000)]  # up to the year 3000
-
-
-class InteractionKind(StrEnum):
-    """What one account did to another; each kind has a weight in the model."""
-
-    ANSWER = "answer"
-    REPLY = "reply"
-    COMMENT = "comment"
-    ACCEPT = "accept"
-    SHARE = "share"
-    MENTION = "mention"
-    EDIT = "edit"
-    MESSAGE = "message"
-    RATE = "rate"
-    LIKE = "like"
-    FOLLOW = "follow"
-
-
-class ConsentState(StrEnum):
-    """A person's consent to being scored."""
-
-    OPTED_IN = "opted_in"
-    OPTED_OUT = "opted_out"
-    UNKNOWN = "unknown"
+Epoch = Annotated[int, Field(ge=0, le=END_OF_TIME)]
 
 
 class _Record(BaseModel):

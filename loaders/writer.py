@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from influence.engine.consent import ERASED_REASON, Tombstones
 from influence.loaders import queries as q
 from influence.loaders.base import Item, Parsed, Rejected, Skipped
 from influence.loaders.checkpoint import Checkpoint
@@ -32,6 +31,7 @@ from influence.loaders.records import (
     Record,
     TopicRecord,
 )
+from influence.loaders.screening import ERASED_REASON, Erased, screen
 from influence.store import QueryRunner
 
 SelfPolicy = Literal["quarantine", "skip", "keep"]
@@ -160,11 +160,12 @@ def _apply_self_policy(item: Parsed, policy: SelfPolicy, tally: Tally) -> Item:
     return Rejected(item.source, item.line, f"{selfish[0].model_dump_json()}", reason)
 
 
-def _screen_erased(item: Item, tombstones: Tombstones | None) -> Item:
+def _screen_erased(item: Item, erased: Erased | None) -> Item:
     """Drop records of erased people (docs/PRIVACY.md); a row left empty is skipped."""
-    if tombstones is None or not isinstance(item, Parsed):
+    if erased is None or erased.empty or not isinstance(item, Parsed):
         return item
-    kept = tuple(r for r in map(tombstones.screen, item.records) if r is not None)
+    kept = tuple(r for r in (screen(record, erased) for record in item.records)
+                 if r is not None)
     if item.records and not kept:
         return Skipped(item.source, item.line, ERASED_REASON)
     return Parsed(item.source, item.line, kept)
@@ -178,6 +179,7 @@ def load(
     *,
     checkpoint: Checkpoint | None = None,
     self_interactions: SelfPolicy = "quarantine",
+    erased: Erased | None = None,
 ) -> Tally:
     """Feed an adapter's items through the writer; every item ends loaded, skipped or quarantined.
 
@@ -189,12 +191,12 @@ def load(
         checkpoint: when given, resume after its committed position and advance it after
             every committed batch; cleared when the run completes.
         self_interactions: policy for interactions whose actor is the target.
+        erased: who was erased (the engine's tombstones); their records are skipped.
 
     Returns:
         The run's tally; items before a resumed checkpoint are counted in ``resumed`` only.
     """
     tally = Tally()
-    tombstones = Tombstones.load(writer.store) if writer.store is not None else None
     start = checkpoint.start() if checkpoint is not None else 0
     tally.resumed = start
     try:
@@ -206,7 +208,7 @@ def load(
             item = read_item
             if isinstance(item, Parsed):
                 item = _apply_self_policy(item, self_interactions, tally)
-            item = _screen_erased(item, tombstones)
+            item = _screen_erased(item, erased)
             if isinstance(item, Parsed):
                 for record in item.records:
                     writer.add(record, autoflush=False)

@@ -6,6 +6,10 @@
    (default 7688) with its own data directory, stopped again at the end of the session.
 
 The choice is printed in the pytest header line and the terminal summary.
+
+Tiers: every test under ``tests/integration`` is marked ``integration`` and every test under
+``tests/e2e`` is marked ``e2e`` (by folder, below), so ``pytest -m "not integration and not
+e2e"`` (``make unit``) runs the fast tier, which needs no server.
 """
 
 from __future__ import annotations
@@ -113,3 +117,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+TIERS = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the tier of its folder (tests/integration, tests/e2e)."""
+    for item in items:
+        folder = Path(str(item.fspath)).parent.name
+        if folder in TIERS:
+            item.add_marker(TIERS[folder])

@@ -1,23 +1,60 @@
-"""A recording fake of the store for unit tests: captures query names and parameters."""
+"""A recording fake of the store for unit tests: captures query names and parameters.
+
+The fake knows every named query of the engine (the ``Query`` constants of each ``*queries``
+module): a query it does not know, or one whose text differs from the catalogue's, fails the
+test at once, so renaming or editing a query cannot leave a unit test passing on a stale name.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+import influence
 from influence.store import Query, Row
+
+MIGRATION = re.compile(r"migration_\d{4}_\d+")
+"""Schema statements run by ``influence.schema.migrate`` (named after their file)."""
+
+
+@cache
+def catalogue() -> dict[str, str]:
+    """Name -> text of every named query of the package."""
+    found: dict[str, str] = {}
+    for module in pkgutil.walk_packages(influence.__path__, "influence."):
+        if module.name.rsplit(".", 1)[-1].endswith("queries"):
+            for value in vars(importlib.import_module(module.name)).values():
+                if isinstance(value, Query):
+                    found[value.name] = value.text
+    return found
 
 
 @dataclass
 class RecordingStore:
-    """Implements QueryRunner; ``answers`` maps a query name to the rows it returns."""
+    """Implements QueryRunner; ``answers`` maps a query name to the rows it returns (a known
+    query without an answer returns no rows)."""
 
     answers: dict[str, list[Row] | Callable[[dict[str, Any]], list[Row]]] = field(
         default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        unknown = [name for name in self.answers if name not in catalogue()]
+        if unknown:
+            raise AssertionError(f"answers for queries that do not exist: {unknown}")
+
     def _answer(self, query: Query, params: dict[str, Any]) -> list[Row]:
+        if not MIGRATION.fullmatch(query.name):
+            known = catalogue().get(query.name)
+            if known is None:
+                raise AssertionError(f"unknown query {query.name!r}: not in any queries module")
+            if known != query.text:
+                raise AssertionError(f"query {query.name!r} differs from the catalogue's text")
         self.calls.append((query.name, params))
         answer = self.answers.get(query.name, [])
         return answer(params) if callable(answer) else answer

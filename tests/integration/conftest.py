@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from influence.engine.scoring import ScoreRun, compute_scores
-from influence.loaders.quarantine import Quarantine, Tally
-from influence.loaders.stackexchange import StackExchangeAdapter
-from influence.loaders.writer import Writer, load
+from influence.jobs.load import LoadRequest, load
+from influence.loaders.quarantine import Tally
 from influence.schema import migrate
 from influence.settings import Settings
 from influence.store import Query, Store
@@ -26,9 +25,10 @@ def wipe(store: Store) -> None:
     migrate(store)
 
 
-def load_se(store: Store, quarantine_dir: Path) -> Tally:
-    return load(StackExchangeAdapter(SE_DUMP), Writer(store, batch_size=2000),
-                Quarantine(quarantine_dir, "se"))
+def load_se(store: Store, quarantine_dir: Path, settings: Settings | None = None) -> Tally:
+    """The Stack Exchange dump through the load job (the CLI's and the client's pipeline)."""
+    request = LoadRequest("stackexchange", (SE_DUMP,), quarantine_dir=quarantine_dir)
+    return load(request, settings or Settings(), store=store).tally
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +36,6 @@ def se_loaded(store: Store, tmp_path_factory: pytest.TempPathFactory,
               settings: Settings) -> tuple[Tally, ScoreRun]:
     """The Stack Exchange dump loaded and scored in a clean database."""
     wipe(store)
-    tally = load_se(store, tmp_path_factory.mktemp("quarantine"))
+    tally = load_se(store, tmp_path_factory.mktemp("quarantine"), settings)
     run = compute_scores(store, settings.model, asof=SE_ASOF)
     return tally, run

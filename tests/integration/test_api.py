@@ -229,6 +229,8 @@ async def test_default_policy_hides_scores_everywhere(client: Client, settings: 
             topics(first: 2) { score } neighbours(first: 3) { person { score } } } }""")
     person = body["data"]["person"]
     assert person["score"] is None
+    assert person["topics"], "the person has topics, shown without scores"
+    assert person["neighbours"], "the person has neighbours, shown without scores"
     assert all(t["score"] is None for t in person["topics"])
     assert all(n["person"]["score"] is None for n in person["neighbours"])
 
@@ -248,7 +250,7 @@ async def test_consent_mutation_through_the_merged_schema(
         client: Client, open_settings: Settings, graph: Store) -> None:
     loner = cypher(graph, "MATCH (p:Person) WHERE NOT EXISTS { (p)-[:HAS_ACCOUNT]->(:Account)"
                    "-[:ENGAGED]-() } RETURN p.id AS id ORDER BY id LIMIT 1")[0]["id"]
-    set_consent = """mutation($id: ID!) { setConsent(personId: $id, state: "opted_in",
+    set_consent = """mutation($id: ID!) { setConsent(personId: $id, state: OPTED_IN,
         source: "test") { state erased } }"""
     async with client(open_settings) as c:
         denied = await gql(c, set_consent, id=loner)
@@ -257,7 +259,7 @@ async def test_consent_mutation_through_the_merged_schema(
         audit = await gql(c, "{ auditLog(first: 5) { action } }",
                           headers={"Authorization": f"Bearer {OPERATOR}"})
     assert codes(denied) == ["UNAUTHENTICATED"]
-    assert done["data"]["setConsent"] == {"state": "opted_in", "erased": False}
+    assert done["data"]["setConsent"] == {"state": "OPTED_IN", "erased": False}
     assert audit["data"]["auditLog"]
 
 
@@ -474,3 +476,57 @@ async def test_explanation_history_confidence_and_network_scores(
     assert hidden["data"]["person"]["history"] is None
     assert hidden["data"]["person"]["networkScores"] == []
     assert set(codes(hidden)) == {"CONSENT_DENIED"}
+
+
+async def test_recompute_mutation_refreshes_topic_scores_and_communities(
+        client: Client, open_settings: Settings, graph: Store) -> None:
+    """The API's recompute runs the whole job: stale topic scores and communities are rebuilt."""
+    counts = ("RETURN COUNT { (:Person)-[:TOPIC_SCORE]->(:Topic) } AS scores, "
+              "COUNT { (:TopicCommunity) } AS topic_communities, "
+              "COUNT { MATCH (p:Person) WHERE p.community IS NOT NULL "
+              "RETURN DISTINCT p.community } AS people")
+    graph.auto_commit(Query("test_api_forget_derived", """
+        MATCH (:Person)-[s:TOPIC_SCORE]->(:Topic) DELETE s
+        WITH count(*) AS _ MATCH (c:TopicCommunity) DETACH DELETE c
+        WITH count(*) AS _ MATCH (p:Person) REMOVE p.community"""))
+    assert cypher(graph, counts)[0] == {"scores": 0, "topic_communities": 0, "people": 0}
+    mutation = """mutation($asof: Int) { recompute(asof: $asof) {
+        asof topicsScored topicScores topicCommunities peopleCommunities totalSeconds } }"""
+    async with client(open_settings) as c:
+        done = await gql(c, mutation, asof=SE_ASOF,
+                         headers={"Authorization": f"Bearer {OPERATOR}"})
+    result = done["data"]["recompute"]
+    after = cypher(graph, counts)[0]
+    assert result["topicsScored"] > 20
+    assert after["scores"] == result["topicScores"] > 1000
+    assert after["topic_communities"] == result["topicCommunities"] > 1
+    assert after["people"] == result["peopleCommunities"] > 1
+
+
+async def test_a_read_completes_while_an_erasure_runs(
+        client: Client, open_settings: Settings, graph: Store) -> None:
+    """Erasure scans the whole graph; it runs off the event loop, so reads go on meanwhile."""
+    loner = cypher(graph, "MATCH (p:Person) WHERE NOT EXISTS { (p)-[:HAS_ACCOUNT]->(:Account)"
+                   "-[:ENGAGED]-() } AND p.consent = 'unknown' "
+                   "RETURN p.id AS id ORDER BY id DESC LIMIT 1")[0]["id"]
+    top = cypher(graph, "MATCH (p:Person) RETURN p.id AS id ORDER BY p.score DESC LIMIT 1")[0]
+    erase = "mutation($id: ID!) { erasePerson(personId: $id) { verifiedClean } }"
+    read = "query($id: ID!) { person(id: $id) { id score topics(first: 3) { name } } }"
+    loop = asyncio.get_running_loop()
+    async with client(open_settings) as c:
+        async def timed(coro: Any) -> tuple[Body, float, float]:
+            started = loop.time()
+            body = await coro
+            return body, started, loop.time()
+
+        erasure = asyncio.create_task(timed(gql(c, erase, id=loner, headers={
+            "Authorization": f"Bearer {OPERATOR}"})))
+        await asyncio.sleep(0.3)  # the erasure is under way
+        read_body, read_start, read_end = await timed(gql(c, read, id=top["id"]))
+        erase_body, erase_start, erase_end = await erasure
+    print(f"erasure {erase_end - erase_start:.2f}s; read {read_end - read_start:.3f}s, "
+          f"{erase_end - read_end:.2f}s before the erasure finished")
+    assert erase_body["data"]["erasePerson"]["verifiedClean"]
+    assert read_body["data"]["person"]["id"] == top["id"]
+    assert read_end < erase_end, "the read waited for the erasure"
+    assert read_end - read_start < (erase_end - erase_start) / 2

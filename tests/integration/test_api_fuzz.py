@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from influence.api.app import create_app
 from influence.api.errors import INTERNAL_CODE, PARSE_FAILED, VALIDATION_FAILED
-from influence.commands_api import SCHEMA_FILE
+from influence.cli.api import SCHEMA_FILE
 from influence.engine.scoring import ScoreRun
 from influence.errors import ERROR_CODES
 from influence.loaders.quarantine import Tally

@@ -220,13 +220,22 @@ def test_every_read_honours_the_default_policy(settings: Settings, loaded: objec
             strict.explanation(top)
         with pytest.raises(ConsentDeniedError):
             strict.history(top)
-        assert strict.person_topics(top)["score"].isna().all()
+        topics_of_top = strict.person_topics(top)
+        assert not topics_of_top.empty
+        assert topics_of_top["score"].isna().all()
         assert strict.topic_scores(topic).empty
-        assert strict.neighbours(top)["score"].isna().all()
-        assert all(len(m) == 0 for m in strict.communities("people")["top_people"])
+        neighbours = strict.neighbours(top)
+        assert not neighbours.empty
+        assert neighbours["score"].isna().all()
+        communities = strict.communities("people")
+        assert not communities.empty
+        assert all(len(m) == 0 for m in communities["top_people"])
         graph = strict.to_networkx(top, depth=1)
+        assert graph.number_of_nodes() > 1
         assert all(data["score"] is None for _, data in graph.nodes(data=True))
-        assert strict.search(top.split(":")[1])["score"].isna().all()
+        found = strict.search(top.split(":")[1])
+        assert not found.empty
+        assert found["score"].isna().all()
 
 
 def test_topic_explanation_adds_up(open_client: Client) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from influence.engine.communities import evaluate_communities
+from influence.evaluation.communities import evaluate_communities
 from influence.loaders.labelled import read_labelled
 from influence.store import Query, Store
 from tests.conftest import SHARED_DATA, Target

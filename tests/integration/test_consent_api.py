@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from influence.api.app import create_app
-from influence.engine import consent
+from influence.engine.privacy import tokens, tombstones
 from influence.engine.scoring import compute_scores
 from influence.loaders.records import AccountRecord, InteractionKind, InteractionRecord
 from influence.loaders.writer import Writer
@@ -59,7 +59,7 @@ def _codes(body: dict[str, Any]) -> list[str]:
 @pytest.mark.anyio
 async def test_mutations_need_a_token(api_settings: Settings, store: Store) -> None:
     body = await _post(api_settings, store, 'mutation { setConsent(personId: "t:1", '
-                       'state: "opted_in", source: "web") { state } }')
+                       'state: OPTED_IN, source: "web") { state } }')
     assert _codes(body) == ["UNAUTHENTICATED"]
     assert store.read(PERSON, id="t:1")[0]["p"]["consent"] == "unknown"
     body = await _post(api_settings, store, "{ auditLog { action } }")
@@ -70,8 +70,8 @@ async def test_mutations_need_a_token(api_settings: Settings, store: Store) -> N
 async def test_operator_sets_consent_and_reads_the_audit_log(api_settings: Settings,
                                                              store: Store) -> None:
     body = await _post(api_settings, store, 'mutation { setConsent(personId: "t:1", '
-                       'state: "opted_in", source: "web") { state source erased } }', OPERATOR)
-    assert body["data"]["setConsent"] == {"state": "opted_in", "source": "web", "erased": False}
+                       'state: OPTED_IN, source: "web") { state source erased } }', OPERATOR)
+    assert body["data"]["setConsent"] == {"state": "OPTED_IN", "source": "web", "erased": False}
     person = store.read(PERSON, id="t:1")[0]["p"]
     assert (person["consent"], person["consent_source"]) == ("opted_in", "web")
     body = await _post(api_settings, store, '{ auditLog(personId: "t:1") '
@@ -79,7 +79,7 @@ async def test_operator_sets_consent_and_reads_the_audit_log(api_settings: Setti
     event = body["data"]["auditLog"][0]
     assert event["actor"] == "operator#1"
     assert event["action"] == "consent"
-    assert event["subject"] == consent.subject_hash(consent.salt(store, api_settings),
+    assert event["subject"] == tombstones.subject_hash(tombstones.salt(store, api_settings),
                                                     "person", "t:1")
     assert "t:1" not in json.dumps(body)
 
@@ -87,7 +87,7 @@ async def test_operator_sets_consent_and_reads_the_audit_log(api_settings: Setti
 @pytest.mark.anyio
 async def test_person_token_works_for_that_person_only(api_settings: Settings,
                                                        store: Store) -> None:
-    token = consent.person_token(api_settings, "t:2")
+    token = tokens.person_token(api_settings, "t:2")
     other = await _post(api_settings, store, 'mutation { objectToProfiling(personId: "t:1", '
                         f'personToken: "{token}") }}')
     assert _codes(other) == ["UNAUTHENTICATED"]
@@ -109,4 +109,4 @@ async def test_erase_through_the_api(api_settings: Settings, store: Store) -> No
     assert body["data"]["erasePerson"] == {"accounts": 1, "interactions": 1,
                                            "verifiedClean": True, "alreadyErased": False}
     assert store.read(PERSON, id="t:3") == []
-    assert consent.is_tombstoned(store, "t", "3", settings=api_settings)
+    assert tombstones.is_tombstoned(store, "t", "3", settings=api_settings)

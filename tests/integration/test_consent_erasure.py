@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from influence.engine import consent
+from influence.engine.privacy import audit, consent, erasure, export, tombstones
 from influence.engine.scoring import compute_scores
+from influence.loaders import screening
 from influence.loaders.quarantine import Tally
 from influence.settings import Settings
 from influence.store import Query, Store
@@ -108,15 +109,15 @@ def erased(store: Store, settings: Settings,
     consent.set_consent(store, person_id, "opted_in", "web-form", "test-operator",
                         settings=settings)
     consent.object_to_profiling(store, person_id, "test-operator", settings=settings)
-    export = consent.export_person(store, person_id, "test-operator", settings=settings)
+    exported = export.export_person(store, person_id, "test-operator", settings=settings)
     people_before = store.read(PERSON_COUNT)[0]["n"]
     others_before = store.read(OTHERS, keys=keys["accounts"], id=person_id)[0]
-    report = consent.erase(store, person_id, "test-operator", settings=settings)
+    report = erasure.erase(store, person_id, "test-operator", settings=settings)
     network = keys["pairs"][0][0]
     others_after = store.read(OTHERS, keys=keys["accounts"], id=person_id)[0]
     return {
         "others": (others_before, others_after), "id": person_id, "report": report,
-        "export": export, "people_before": people_before,
+        "export": exported, "people_before": people_before,
         "tokens": {person_id, *keys["accounts"]}, "posts": set(keys["posts"]),
         "pairs": {tuple(p) for p in keys["pairs"]},
         "post_pairs": {(network, i) for i in keys["post_ids"]},
@@ -161,7 +162,7 @@ def test_erasure_leaves_everyone_else_intact(erased: dict[str, Any]) -> None:
 
 def test_audit_log_keeps_only_a_hash(store: Store, settings: Settings,
                                      erased: dict[str, Any]) -> None:
-    events = consent.audit_log(store, person_id=erased["id"], settings=settings)
+    events = audit.audit_log(store, person_id=erased["id"], settings=settings)
     assert [e.action for e in events] == ["erase", "export", "objection", "consent"]
     assert {e.subject for e in events} == {erased["report"].person_hash}
     assert all(e.actor == "test-operator" for e in events)
@@ -172,7 +173,7 @@ def test_reingest_is_blocked(store: Store, settings: Settings, erased: dict[str,
                              tmp_path: Path) -> None:
     tally: Tally = load_se(store, tmp_path)
     assert tally.balanced
-    assert tally.skipped_reasons[consent.ERASED_REASON] >= erased["report"].posts
+    assert tally.skipped_reasons[screening.ERASED_REASON] >= erased["report"].posts
     assert _scan(store, erased) == []
     assert store.read(PERSON_COUNT)[0]["n"] == erased["people_before"] - 1
     compute_scores(store, settings.model, asof=SE_ASOF)
@@ -181,7 +182,7 @@ def test_reingest_is_blocked(store: Store, settings: Settings, erased: dict[str,
 
 def test_erasing_twice_is_idempotent(store: Store, settings: Settings,
                                      erased: dict[str, Any]) -> None:
-    again = consent.erase(store, erased["id"], "test-operator", settings=settings)
+    again = erasure.erase(store, erased["id"], "test-operator", settings=settings)
     assert again.already_erased
 
 
@@ -196,4 +197,4 @@ def test_opting_out_erases(store: Store, settings: Settings) -> None:
     keys = {row["id"]}
     assert scan(store, keys, set(), set(), set()) == []
     network, account = row["id"].split(":", 1)
-    assert consent.is_tombstoned(store, network, account, settings=settings)
+    assert tombstones.is_tombstoned(store, network, account, settings=settings)

@@ -9,10 +9,11 @@ import pytest
 
 from influence.engine.explain import NO_ENGAGEMENT, Contribution, PersonContribution, explain
 from influence.engine.reads import get_person, score_history
-from influence.engine.scoring import DAY_S, ScoreRun, compute_scores, forget_person_scores
+from influence.engine.scoring import ScoreRun, compute_scores, forget_person_scores
 from influence.loaders.quarantine import Tally
 from influence.settings import Settings
 from influence.store import Query, Store
+from influence.timeutil import DAY_S
 from tests.integration.conftest import SE_ASOF
 
 pytestmark = pytest.mark.integration

@@ -91,7 +91,7 @@ async def test_graphql_default_policy_hides_unconsented_scores(
     body = await _post(settings, store, '{ leaderboard(first: 5) { edges { node { id } } } '
                        'person(id: "stackexchange:123") { id consent score percentile } }')
     assert body["data"]["leaderboard"]["edges"] == []  # type: ignore[index]
-    assert body["data"]["person"] == {"id": "stackexchange:123", "consent": "unknown",  # type: ignore[index]
+    assert body["data"]["person"] == {"id": "stackexchange:123", "consent": "UNKNOWN",  # type: ignore[index]
                                       "score": None, "percentile": None}
 
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from influence.cli import app
-from influence.engine.topic_evaluation import TOPIC_METHODS
+from influence.evaluation.topics import TOPIC_METHODS
 from influence.settings import Settings
 from influence.store import Store
 from tests.conftest import SE_DUMP

@@ -10,10 +10,11 @@ from graphql import parse
 from graphql.language import FragmentDefinitionNode, OperationDefinitionNode
 from pydantic import SecretStr
 
+from influence.api.auth import Caller, presented
 from influence.api.graphql import decode_cursor, encode_cursor
-from influence.api.limits import Caller, TokenBuckets, presented, selection_cost
+from influence.api.limits import TokenBuckets, selection_cost
 from influence.api.observability import JsonFormatter
-from influence.commands_api import SCHEMA_FILE, schema_sdl
+from influence.cli.api import SCHEMA_FILE, schema_sdl
 from influence.errors import InvalidInputError
 from influence.settings import Settings
 

@@ -85,9 +85,9 @@ def test_local_refuses_an_external_server() -> None:
 def test_progress_bar_can_be_switched_off(capsys: pytest.CaptureFixture[str]) -> None:
     fake = RecordingStore(answers={"leaderboard_page": []})
     client = Client(Settings(), store=fake, progress=False)
-    with client._bar(None) as bar:
-        bar.add_task("quiet task", total=1)
+    with client._bars(None) as bar:
+        bar.stage("quiet task", 1)
     assert "quiet task" not in capsys.readouterr().err
-    with client._bar(True) as bar:
-        bar.add_task("loud task", total=1)
+    with client._bars(True) as bar:
+        bar.stage("loud task", 1)
     assert "loud task" in capsys.readouterr().err

@@ -7,8 +7,8 @@ from collections import Counter
 import networkx as nx
 import pytest
 
-from influence.engine.evaluation import (
-    DAY_S,
+from influence.errors import InvalidInputError
+from influence.evaluation.holdout import (
     Event,
     baseline_scores,
     choose_farm_target,
@@ -25,7 +25,7 @@ from influence.engine.evaluation import (
     shift,
     stability,
 )
-from influence.errors import InvalidInputError
+from influence.timeutil import DAY_S
 
 
 def _e(actor: str, target: str, at: int = 0) -> Event:
@@ -82,9 +82,8 @@ def test_ranking_quality_perfect_and_reversed() -> None:
 def test_ranks_and_percentiles() -> None:
     scores = {"a": 3.0, "b": 2.0, "c": 2.0, "d": 1.0}
     assert [rank_of(scores, u, scores) for u in "abcd"] == [1, 2, 2, 4]
-    p = percentiles(scores, list(scores))
-    assert p["a"] == 100.0
-    assert p["b"] == p["c"] == 62.5
+    p = percentiles(scores, list(scores))  # the engine's: share of scores strictly below
+    assert p == {"a": 75.0, "b": 25.0, "c": 25.0, "d": 0.0}
 
 
 def test_injections_are_deterministic_and_shaped() -> None:
@@ -118,7 +117,7 @@ def test_shift_and_stability() -> None:
 
 
 def test_explicit_server_needs_wipe_consent() -> None:
-    from influence.commands_evaluate import scratch_store
+    from influence.evaluation.scratch import scratch_store
     from influence.settings import Settings
 
     with pytest.raises(InvalidInputError, match="--wipe"), scratch_store(
@@ -129,7 +128,7 @@ def test_explicit_server_needs_wipe_consent() -> None:
 def test_scratch_server_is_not_the_operators() -> None:
     from pathlib import Path
 
-    from influence.commands_evaluate import scratch_settings
+    from influence.evaluation.scratch import scratch_settings
     from influence.settings import Settings
 
     base = Settings(db_port=7000, data_dir=Path("/tmp/x/db"))
@@ -141,8 +140,8 @@ def test_scratch_server_is_not_the_operators() -> None:
 def test_report_renders_as_json_and_markdown() -> None:
     import json
 
-    from influence.commands_evaluate import report_markdown
-    from influence.engine.evaluation import METHODS, EvaluationReport, Ranking, Shift, Stability
+    from influence.cli.evaluate import report_markdown
+    from influence.evaluation.holdout import METHODS, EvaluationReport, Ranking, Shift, Stability
 
     report = EvaluationReport(
         dataset="d", network="n", cut=1_000_000, horizon_days=None, events_total=10,

@@ -10,7 +10,7 @@ import pytest
 
 from influence.engine import topics
 from influence.engine.model import ModelParams
-from influence.engine.topic_evaluation import (
+from influence.evaluation.topics import (
     COUNT,
     FILTERED,
     PERSONALISED,
@@ -149,7 +149,7 @@ def test_summarise_counts_wins_losses_and_nan_as_zero() -> None:
 def test_topic_quality_of_a_constant_ranking_is_nan_without_a_warning() -> None:
     import warnings
 
-    from influence.engine.topic_evaluation import topic_quality
+    from influence.evaluation.topics import topic_quality
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")

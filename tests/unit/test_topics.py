@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from influence.engine import topics
+from influence.engine import ranking, topics
 from influence.engine.model import ModelParams
 from influence.errors import NotFoundError
 from influence.store import Row
@@ -50,7 +50,7 @@ def test_scale_maps_base_to_1_reference_to_100_and_is_monotone() -> None:
 
 
 def test_percentiles_count_strictly_lower_scores() -> None:
-    assert topics.percentiles([10.0, 20.0, 20.0, 30.0]) == [0.0, 25.0, 25.0, 75.0]
+    assert ranking.percentiles([10.0, 20.0, 20.0, 30.0]) == [0.0, 25.0, 25.0, 75.0]
 
 
 def _pairs(rows: list[tuple[str, str, str, float]]) -> list[Row]:

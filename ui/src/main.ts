@@ -284,7 +284,7 @@ function renderCard(d: PersonDetail): HTMLElement[] {
   fact("Score", fmt(d.score, 2), "score");
   fact("Percentile", d.percentile === null ? "—" : `${fmt(d.percentile)} %`, "percentile");
   if (api.gql.has("person.confidence")) fact("Confidence", fmt(d.confidence, 2), "confidence");
-  if (d.consent !== null) fact("Consent", d.consent.replace(/_/g, " "), "consent");
+  if (d.consent !== null) fact("Consent", d.consent.toLowerCase().replace(/_/g, " "), "consent");
   if (d.community !== null) fact("Community", communityLabel.get(d.community) ?? d.community, "community");
   fact("Accounts", d.accounts.map((a) => `${a.network}:${a.id}`).join(", ") || "—", "accounts");
   out.push(facts);

@@ -1,42 +1,23 @@
-"""``influence topics ...`` (topic scores, communities, leaderboards, explanations) and
-``influence evaluate communities`` (community detection against ground-truth labels)."""
+"""``influence topics ...``: topic scores, communities, leaderboards, explanations."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from influence import localdb
-from influence.engine.communities import Algorithm
-from influence.errors import InvalidInputError
+from influence.cli.output import out
+from influence.cli.score import recompute_steps
 from influence.settings import get_settings
 from influence.store import QueryRunner
-
-console = Console(stderr=True)
-out = Console()
 
 app = typer.Typer(help="Topic influence, topic communities and people communities.",
                   no_args_is_help=True)
 
 AlgorithmOption = Annotated[str, typer.Option(help="louvain or leiden (GDS).")]
-
-
-def _say(message: str) -> None:
-    console.print(f"[bold cyan]>[/] {message}")
-
-
-def _algorithm(value: str) -> Algorithm:
-    if value not in {"louvain", "leiden"}:
-        raise InvalidInputError(f"Unknown algorithm {value!r}.", hint="Use louvain or leiden.")
-    return "leiden" if value == "leiden" else "louvain"
 
 
 @contextmanager
@@ -57,30 +38,7 @@ def compute(
 
     Example: influence topics compute --asof 2016-12-10
     """
-    from influence.engine.communities import (
-        compute_people_communities,
-        compute_topic_communities,
-    )
-    from influence.engine.topics import compute_topic_scores
-    from influence.loaders.base import RowError, parse_iso_utc
-
-    try:
-        when = parse_iso_utc(asof) if asof else None
-    except RowError as exc:
-        raise InvalidInputError(str(exc), hint="Use e.g. --asof 2016-12-10") from exc
-    settings = get_settings()
-    alg = _algorithm(algorithm)
-    with _store() as store:
-        run = compute_topic_scores(store, settings.model, asof=when)
-        _say(f"topic scores: {run.scores_written} (person, topic) scores on "
-             f"{run.topics_scored}/{run.topics} topics from {run.engagement_pairs} "
-             f"engagement pairs in {run.seconds:.1f}s")
-        topics = compute_topic_communities(store, alg)
-        _say(f"topic communities ({alg}): {topics.communities} over {topics.nodes} topics, "
-             f"modularity {topics.modularity:.3f}, {topics.seconds:.1f}s")
-        people = compute_people_communities(store, settings.model, asof=run.asof, algorithm=alg)
-        _say(f"people communities ({alg}): {people.communities} over {people.nodes} people, "
-             f"modularity {people.modularity:.3f}, {people.seconds:.1f}s")
+    recompute_steps(asof, scores=False, topics=True, communities=True, algorithm=algorithm)
 
 
 @app.command("list")
@@ -207,58 +165,3 @@ def communities(
         table.title = (f"{info['communities']} communities, modularity "
                        f"{float(str(info['modularity'])):.3f} ({info['algorithm']})")
     out.print(table)
-
-
-def evaluate_communities(
-    edges: Annotated[Path, typer.Option(help="Edge list 'SRC DST [WEIGHT]' per line, or a "
-                                        ".gml file.")],
-    *,
-    labels: Annotated[Path | None, typer.Option(help="Node labels 'NODE LABEL' per line "
-                                                "(optional for GML).")] = None,
-    directed: Annotated[bool, typer.Option(help="Keep edge directions (Louvain only).")]
-    = False,
-    algorithm: AlgorithmOption = "louvain",
-    label_attribute: Annotated[str, typer.Option(help="GML node attribute holding the "
-                                                 "label.")] = "value",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Detect communities on a labelled graph with GDS; report NMI, ARI and modularity.
-
-    Nothing is written to the database: the edges go straight into a GDS in-memory graph
-    that is dropped afterwards. If the local server is not running, a scratch one is started
-    and stopped.
-
-    Example: influence evaluate communities
-    --edges ../shared/data/snap-email-eu-core/email-Eu-core.txt
-    --labels ../shared/data/snap-email-eu-core/email-Eu-core-department-labels.txt
-    """
-    from influence.engine.communities import evaluate_communities as evaluate
-    from influence.loaders.labelled import read_labelled
-
-    graph = read_labelled(edges, labels, label_attribute)
-    with _evaluation_store() as store:
-        result = evaluate(store, graph, directed=directed, algorithm=_algorithm(algorithm))
-    if as_json:
-        out.print_json(json.dumps({"edges_file": str(edges), **asdict(result)}))
-        return
-    table = Table("metric", "value", title=f"{edges.name}: {result.algorithm}"
-                  f"{' (directed)' if result.directed else ''}")
-    for key in ("nodes", "edges", "labelled_nodes", "label_classes", "communities"):
-        table.add_row(key, str(getattr(result, key)))
-    for key in ("nmi", "ari", "modularity", "labels_modularity", "seconds"):
-        table.add_row(key, f"{getattr(result, key):.4f}")
-    out.print(table)
-    out.print(f"NMI={result.nmi:.4f} ARI={result.ari:.4f} modularity={result.modularity:.4f}")
-
-
-@contextmanager
-def _evaluation_store() -> Iterator[QueryRunner]:
-    from influence.commands_evaluate import scratch_store
-
-    settings = get_settings()
-    if settings.uses_local_server and not localdb.status(settings).running:
-        with scratch_store(settings, None, wipe=False) as store:
-            yield store  # type: ignore[misc]
-        return
-    with _store() as store:
-        yield store

@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from influence.cli.output import console, out, say
+from influence.engine.privacy import audit as privacy_audit
+from influence.engine.privacy import consent as privacy_consent
+from influence.engine.privacy import erasure, tokens
+from influence.engine.privacy import export as privacy_export
 from influence.settings import get_settings
-
-console = Console(stderr=True)
-out = Console()
+from influence.store import Store
 
 app = typer.Typer(help="Consent and privacy: record consent, erase, export, object to profiling, "
                   "read the audit log, issue per-person tokens (docs/PRIVACY.md).",
@@ -47,18 +49,14 @@ def set_state(
     Opting out erases the person at once (the right to be forgotten); to keep the data but
     stop scoring use `influence consent object`.
     """
-    from influence.engine import consent
-    from influence.store import Store
-
     settings = get_settings()
     with Store(settings) as store:
-        change = consent.set_consent(store, person_id, state, source, _actor(actor),
-                                     settings=settings)
+        change = privacy_consent.set_consent(store, person_id, state, source, _actor(actor),
+                                             settings=settings)
     if change.erasure is not None:
         _print_erasure(change.erasure)
     else:
-        console.print(f"[bold cyan]>[/] {person_id}: consent {change.state} "
-                      f"(source {change.source})")
+        say(f"{person_id}: consent {change.state.value} (source {change.source})")
 
 
 @app.command("erase")
@@ -82,11 +80,9 @@ def erase(
     Without --rescore, other people's stored scores still reflect the erased person's past
     interactions until the next `influence score`.
     """
-    from influence.engine import consent
-    from influence.engine.scoring import compute_scores
     from influence.errors import InvalidInputError
-    from influence.loaders.base import parse_iso_utc
-    from influence.store import Store
+    from influence.jobs.recompute import recompute
+    from influence.timeutil import instant
 
     if (person_id is None) == (not all_opted_out):
         raise InvalidInputError("Give a person id or --all-opted-out (not both).",
@@ -94,31 +90,28 @@ def erase(
     settings = get_settings()
     with Store(settings) as store:
         if person_id is not None:
-            reports = [consent.erase(store, person_id, _actor(actor), settings=settings)]
+            reports = [erasure.erase(store, person_id, _actor(actor), settings=settings)]
         else:
-            reports = consent.erase_opted_out(store, _actor(actor), settings=settings)
+            reports = erasure.erase_opted_out(store, _actor(actor), settings=settings)
         for report in reports:
             _print_erasure(report)
         if rescore:
-            run = compute_scores(store, settings.model,
-                                 asof=parse_iso_utc(asof) if asof else None)
-            console.print(f"[bold cyan]>[/] rescored {run.people_in_graph} people")
+            done = recompute(store, settings.model, instant(asof))
+            say(f"recomputed scores, topic scores and communities of "
+                f"{done.scores.people_in_graph if done.scores else 0} people")
     if not reports:
-        console.print("[bold cyan]>[/] nobody is opted out")
+        say("nobody is opted out")
 
 
-def _print_erasure(report: object) -> None:
-    from influence.engine.consent import Erasure
-
-    assert isinstance(report, Erasure)
+def _print_erasure(report: erasure.Erasure) -> None:
     if report.already_erased:
-        console.print(f"[bold cyan]>[/] already erased (subject {report.person_hash[:16]}...)")
+        say(f"already erased (subject {report.person_hash[:16]}...)")
         return
     state = "verified clean" if not report.residual else \
         f"[bold red]{len(report.residual)} trace(s) left[/]"
     console.print(f"[bold cyan]>[/] erased subject {report.person_hash[:16]}...: "
                   f"{report.accounts} account(s), {report.posts} post(s), "
-                  f"{report.interactions} interaction(s); {state}")
+                  f"{report.interactions} interaction(s); {state}", highlight=False)
 
 
 @app.command("export")
@@ -133,19 +126,16 @@ def export(
 
     Example: influence consent export stackexchange:42 -o person-42.json
     """
-    from influence.engine import consent
-    from influence.store import Store
-
     settings = get_settings()
     with Store(settings) as store:
-        data = consent.export_person(store, person_id, _actor(actor),
-                                     policy=settings.publish_policy, settings=settings)
+        data = privacy_export.export_person(store, person_id, _actor(actor),
+                                            policy=settings.publish_policy, settings=settings)
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
     if output is None:
         out.print(text, markup=False, highlight=False, soft_wrap=True)
     else:
         output.write_text(text + "\n", encoding="utf-8")
-        console.print(f"[bold cyan]>[/] wrote {output}")
+        say(f"wrote {output}")
 
 
 @app.command("object")
@@ -159,15 +149,11 @@ def object_(
 
     Example: influence consent object stackexchange:42   (and later: --lift)
     """
-    from influence.engine import consent
-    from influence.store import Store
-
     settings = get_settings()
     with Store(settings) as store:
-        consent.object_to_profiling(store, person_id, _actor(actor), objection=not lift,
-                                    settings=settings)
-    console.print(f"[bold cyan]>[/] {person_id}: objection to profiling "
-                  f"{'lifted' if lift else 'recorded; score removed'}")
+        privacy_consent.object_to_profiling(store, person_id, _actor(actor),
+                                            objection=not lift, settings=settings)
+    say(f"{person_id}: objection to profiling {'lifted' if lift else 'recorded; score removed'}")
 
 
 @app.command("audit")
@@ -186,13 +172,10 @@ def audit(
     """
     from dataclasses import asdict
 
-    from influence.engine import consent
-    from influence.store import Store
-
     settings = get_settings()
     with Store(settings) as store:
-        events = consent.audit_log(store, person_id=person_id, action=action, first=first,
-                                   settings=settings)
+        events = privacy_audit.audit_log(store, person_id=person_id, action=action, first=first,
+                                         settings=settings)
     if as_json:
         for event in events:
             out.print(json.dumps(asdict(event), sort_keys=True), markup=False, highlight=False,
@@ -219,10 +202,7 @@ def token(
     The person passes it as `personToken` to the GraphQL consent mutations. It is an
     HMAC-SHA256 of the person id; rotating the secret revokes every token.
     """
-    from influence.engine import consent
-    from influence.store import Store
-
     settings = get_settings()
     with Store(settings) as store:
-        value = consent.issue_token(store, settings, person_id, _actor(actor))
+        value = tokens.issue_token(store, settings, person_id, _actor(actor))
     out.print(value, markup=False, highlight=False)

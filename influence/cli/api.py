@@ -1,4 +1,4 @@
-"""`influence api ...`: the GraphQL contract."""
+"""``influence api ...``: the GraphQL contract."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(help="The GraphQL API's contract.", no_args_is_help=True)
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
 def schema_sdl() -> str:

@@ -13,40 +13,32 @@ events (raw engagement count, distinct engagers, in-degree, plain PageRank):
   during that day.
 
 Our score is always computed by the engine (:func:`influence.engine.scoring.compute_scores`)
-on a real Neo4j + GDS server; :func:`evaluate` is handed a store it may wipe.
+on a real Neo4j + GDS server; :func:`evaluate` is handed a store it may wipe and loads it
+through the job layer (:mod:`influence.evaluation.harness`).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 from scipy.stats import spearmanr
 from sklearn.metrics import ndcg_score
 
-from influence.engine import evaluation_queries as q
-from influence.engine.model import ModelParams
-from influence.engine.scoring import compute_scores
+from influence.domain import InteractionKind
+from influence.engine import ranking
 from influence.errors import InvalidInputError
-from influence.loaders import queries as loader_queries
-from influence.loaders.base import RowError, parse_iso_utc
-from influence.loaders.records import (
-    AccountRecord,
-    InteractionKind,
-    InteractionRecord,
-    PostRecord,
-    Record,
-)
-from influence.loaders.writer import Writer
-from influence.schema import migrate
+from influence.evaluation import queries as q
+from influence.evaluation.harness import Say, load_before_cut, load_window, quiet, rescore
+from influence.loaders.records import InteractionRecord, Record
+from influence.settings import Settings
 from influence.store import QueryRunner
+from influence.timeutil import DAY_S, iso_to_epoch
 
-DAY_S = 86_400
 OURS = "influence score"
 BASELINES = ("engagement count", "distinct engagers", "in-degree", "plain PageRank")
 METHODS = (OURS, *BASELINES)
@@ -55,12 +47,6 @@ FARM_PREFIX = "eval-farm-"
 POD_PREFIX = "eval-pod-"
 
 Scores = dict[str, float]
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    return None
-
 
 @dataclass(frozen=True)
 class Event:
@@ -200,8 +186,8 @@ def parse_cut(value: str, times: Sequence[int]) -> int:
             raise InvalidInputError("The dataset has no events.", hint="Check the file and format.")
         return int(np.quantile(np.asarray(times, dtype=np.int64), fraction))
     try:
-        return parse_iso_utc(value)
-    except RowError as exc:
+        return iso_to_epoch(value)
+    except ValueError as exc:
         raise InvalidInputError(
             f"--cut {value}: {exc}",
             hint="Use a fraction (--cut 0.8) or a date (--cut 2004-08-01).") from exc
@@ -233,40 +219,20 @@ def engagers_after(events: Iterable[Event], cut: int, horizon_days: float | None
 
 def pagerank(users: Sequence[str], events: Iterable[Event], damping: float = 0.85,
              tolerance: float = 1e-10, max_iterations: int = 200) -> Scores:
-    """Plain (unweighted, simple-graph) PageRank by scipy-sparse power iteration.
+    """Plain (unweighted, simple-graph) PageRank, the textbook way (scores sum to 1).
 
     Edges are the distinct engager -> engaged pairs (no self-loops); dangling mass is spread
-    uniformly. Scores sum to 1.
+    uniformly (:func:`influence.engine.ranking.pagerank` with ``dangling="spread"``).
     """
     index = {u: i for i, u in enumerate(users)}
-    n = len(users)
-    if n == 0:
+    if not users:
         return {}
-    pairs = {(index[e.actor], index[e.target]) for e in events
-             if e.actor != e.target and e.actor in index and e.target in index}
-    src = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
-    dst = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
-    return dict(zip(users, pagerank_arrays(src, dst, n, damping=damping, tolerance=tolerance,
-                                           max_iterations=max_iterations),
-                    strict=True))
-
-
-def pagerank_arrays(src: np.ndarray, dst: np.ndarray, n: int, *, damping: float = 0.85,
-                    tolerance: float = 1e-10, max_iterations: int = 200) -> list[float]:
-    """PageRank of a simple directed graph given as edge arrays (duplicates must be removed)."""
-    out_degree = np.bincount(src, minlength=n).astype(np.float64)
-    weights = 1.0 / out_degree[src] if len(src) else np.zeros(0)
-    transition = sparse.csr_matrix((weights, (dst, src)), shape=(n, n))
-    dangling = out_degree == 0
-    rank = np.full(n, 1.0 / n)
-    for _ in range(max_iterations):
-        spread = damping * rank[dangling].sum() / n + (1.0 - damping) / n
-        new = damping * (transition @ rank) + spread
-        delta = float(np.abs(new - rank).sum())
-        rank = new
-        if delta < tolerance:
-            break
-    return [float(x) for x in rank]
+    pairs = sorted({(index[e.actor], index[e.target]) for e in events
+                    if e.actor != e.target and e.actor in index and e.target in index})
+    rank, _ = ranking.pagerank([a for a, _ in pairs], [b for _, b in pairs], None, len(users),
+                               damping=damping, tolerance=tolerance,
+                               max_iterations=max_iterations, dangling="spread")
+    return {u: float(rank[i]) for u, i in index.items()}
 
 
 def baseline_scores(users: Sequence[str], events: Sequence[Event]) -> dict[str, Scores]:
@@ -307,15 +273,9 @@ def rank_of(scores: Scores, user: str, among: Iterable[str]) -> int:
 
 
 def percentiles(scores: Scores, users: Sequence[str]) -> dict[str, float]:
-    """Percentile rank (0-100, average rank for ties) of each user among ``users``."""
-    if not users:
-        return {}
-    from scipy.stats import rankdata
-
-    values = np.array([scores.get(u, 0.0) for u in users])
-    ranks = rankdata(values, method="average")
-    scale = 100.0 / len(users)
-    return {u: float(r * scale) for u, r in zip(users, ranks, strict=True)}
+    """The engine's percentile (share strictly below) of each user among ``users``."""
+    values = [scores.get(u, 0.0) for u in users]
+    return dict(zip(users, ranking.percentiles(values), strict=True))
 
 
 def choose_farm_target(baseline: dict[str, Scores], users: Sequence[str]) -> str:
@@ -401,31 +361,6 @@ def stability(method: str, day0: Scores, day1: Scores, stable: Sequence[str],
 # --- the run on a real server -------------------------------------------------------------------
 
 
-def _in_window(record: Record, start: float, end: float) -> bool:
-    if isinstance(record, InteractionRecord):
-        return start <= record.at < end
-    if isinstance(record, PostRecord):
-        return start <= record.created_at < end
-    if isinstance(record, AccountRecord):
-        created = record.created_at if record.created_at is not None else -math.inf
-        return start <= created < end
-    at: int | None = getattr(record, "at", None)
-    if at is None:  # timeless records (people, topics, links) load with the first batch
-        return start == -math.inf
-    return start <= at < end
-
-
-def _write(store: QueryRunner, records: Iterable[Record], batch_size: int) -> int:
-    writer = Writer(store, batch_size=batch_size)
-    n = 0
-    for record in records:
-        writer.add(record)
-        n += 1
-    writer.flush()
-    store.auto_commit(loader_queries.LINK_ORPHAN_ACCOUNTS)
-    return n
-
-
 def _as_records(events: Iterable[Event], network: str, prefix: str) -> list[Record]:
     return [InteractionRecord(network=network, id=f"{prefix}{i}", actor=e.actor,
                               target=e.target, kind=InteractionKind(e.kind), at=e.at,
@@ -439,16 +374,9 @@ def read_scores(store: QueryRunner, network: str) -> Scores:
             for row in store.read(q.NETWORK_SCORES, network=network)}
 
 
-def wipe(store: QueryRunner) -> None:
-    """Delete everything in the (scratch) database and re-apply the schema."""
-    store.auto_commit(q.WIPE_RELATIONSHIPS)  # first, so that hubs are cheap to delete
-    store.auto_commit(q.WIPE_ALL)
-    migrate(store)
-
-
 def evaluate(store: QueryRunner, records: Sequence[Record], *, network: str, dataset: str,
-             options: EvaluationOptions, params: ModelParams, batch_size: int = 5000,
-             progress: Progress = _quiet) -> EvaluationReport:
+             options: EvaluationOptions, settings: Settings,
+             progress: Say = quiet) -> EvaluationReport:
     """Run the three measurements. The store is WIPED first: pass a scratch database.
 
     Args:
@@ -457,8 +385,7 @@ def evaluate(store: QueryRunner, records: Sequence[Record], *, network: str, dat
         network: the network of the dataset's accounts.
         dataset: a label for the report.
         options: cut, horizon and injection sizes.
-        params: the model parameters (the operator's; never tuned here).
-        batch_size: rows per write transaction.
+        settings: the model parameters (the operator's; never tuned here) and batch size.
         progress: called with a line before each long step.
 
     Returns:
@@ -466,6 +393,7 @@ def evaluate(store: QueryRunner, records: Sequence[Record], *, network: str, dat
     """
     import time
 
+    params = settings.model
     cut = options.cut
     timings: dict[str, float] = {}
     events = events_of(records)
@@ -477,14 +405,12 @@ def evaluate(store: QueryRunner, records: Sequence[Record], *, network: str, dat
     target = engagers_after(events, cut, options.horizon_days)
 
     clock = time.monotonic()
-    progress(f"wiping the scratch database and loading {len(before):,} events before the cut")
-    wipe(store)
-    _write(store, (r for r in records if _in_window(r, -math.inf, cut)), batch_size)
+    load_before_cut(store, records, settings, cut=cut, say=progress, events=len(before))
     timings["load"] = time.monotonic() - clock
 
     clock = time.monotonic()
     progress("computing our scores at the cut (GDS)")
-    compute_scores(store, params, asof=cut)
+    rescore(store, params, cut)
     ours = read_scores(store, network)
     timings["score"] = time.monotonic() - clock
     base = baseline_scores(users, before)
@@ -498,7 +424,7 @@ def evaluate(store: QueryRunner, records: Sequence[Record], *, network: str, dat
              f"on user {farm_target} and rescoring")
     farm = farm_events(farm_target, options.farm_size, options.farm_repeats, cut, kind=kind,
                        value=value)
-    scene = _Scene(store, network, params, cut, users, before, methods, batch_size)
+    scene = _Scene(store, network, settings, cut, users, before, methods)
     farm_shifts = _inject(scene, farm, FARM_PREFIX, [farm_target])
     pod_members = choose_pod(base, users, options.pod_size, farm_target)
     progress(f"injecting an engagement pod of {len(pod_members)} users and rescoring")
@@ -510,8 +436,8 @@ def evaluate(store: QueryRunner, records: Sequence[Record], *, network: str, dat
     next_day = cut + DAY_S
     day = [e for e in after if e.at < next_day]
     progress(f"loading the {len(day):,} events of the day after the cut and rescoring")
-    _write(store, (r for r in records if _in_window(r, cut, next_day)), batch_size)
-    compute_scores(store, params, asof=next_day)
+    load_window(store, records, settings, cut, next_day)
+    rescore(store, params, next_day)
     ours_next = read_scores(store, network)
     active = {e.actor for e in day} | {e.target for e in day}
     stable = [u for u in users if u not in active]
@@ -535,22 +461,21 @@ def evaluate(store: QueryRunner, records: Sequence[Record], *, network: str, dat
 class _Scene:
     store: QueryRunner
     network: str
-    params: ModelParams
+    settings: Settings
     cut: int
     users: Sequence[str]
     before: list[Event]
     methods: dict[str, Scores]
-    batch_size: int
 
 
 def _inject(scene: _Scene, injected: list[Event], prefix: str,
             targets: Sequence[str]) -> list[Shift]:
     """Add ``injected`` events, rescore everything, measure, then remove them again."""
-    store, network, params, cut = scene.store, scene.network, scene.params, scene.cut
-    users, before, methods, batch_size = (scene.users, scene.before, scene.methods,
-                                          scene.batch_size)
-    _write(store, _as_records(injected, network, prefix), batch_size)
-    compute_scores(store, params, asof=cut)
+    store, network, cut = scene.store, scene.network, scene.cut
+    users, before, methods = scene.users, scene.before, scene.methods
+    load_window(store, _as_records(injected, network, prefix), scene.settings, -math.inf,
+                math.inf)
+    rescore(store, scene.settings.model, cut)
     after: dict[str, Scores] = {OURS: read_scores(store, network)}
     after.update(baseline_scores(seen_users(before + injected), before + injected))
     store.write(q.DELETE_INTERACTIONS, network=network, prefix=f"{network}:{prefix}")

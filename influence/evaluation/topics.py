@@ -1,6 +1,6 @@
 """Evaluation of topic influence: topic-filtered PageRank against personalised PageRank.
 
-A temporal hold-out per topic, like :func:`influence.engine.evaluation.evaluate`: the records
+A temporal hold-out per topic, like :func:`influence.evaluation.holdout.evaluate`: the records
 before the cut are loaded into a scratch server, every method scores every person on every
 topic as of the cut, and the target for topic *t* is the number of distinct people who engage
 each person on posts about *t* after the cut (people seen before the cut only, self-engagement
@@ -34,16 +34,17 @@ import numpy as np
 from scipy.stats import ConstantInputWarning, wilcoxon
 
 from influence.engine import topic_queries as q
-from influence.engine.evaluation import Progress, Scores, _in_window, _quiet, _write, wipe
-from influence.engine.evaluation import ranking_quality as _ranking_quality
 from influence.engine.model import ModelParams
-from influence.engine.scoring import compute_scores
 from influence.engine.topics import compute_topic_scores, personalised_topic_pagerank
 from influence.errors import InvalidInputError
+from influence.evaluation.harness import Say, load_before_cut, quiet, rescore
+from influence.evaluation.holdout import Scores
+from influence.evaluation.holdout import ranking_quality as _ranking_quality
 from influence.loaders.records import InteractionRecord, Record
+from influence.settings import Settings
 from influence.store import QueryRunner, Row
+from influence.timeutil import DAY_S
 
-DAY_S = 86_400
 FILTERED = "filtered"
 PERSONALISED = "personalised"
 PERSONALISED_RECEIVED = "personalised (received)"
@@ -218,9 +219,9 @@ def personalised_scores(store: QueryRunner, topics: Sequence[str], cut: int,
 
 
 def evaluate_topics(store: QueryRunner, records: Sequence[Record], *, network: str,
-                    dataset: str, cut: int, params: ModelParams, batch_size: int = 5000,
+                    dataset: str, cut: int, settings: Settings,
                     min_people: int = MIN_PEOPLE,
-                    progress: Progress = _quiet) -> TopicEvaluationReport:
+                    progress: Say = quiet) -> TopicEvaluationReport:
     """Run the per-topic hold-out. The store is WIPED first: pass a scratch database.
 
     The scratch database is left with the records before the cut, the overall scores and the
@@ -232,12 +233,12 @@ def evaluate_topics(store: QueryRunner, records: Sequence[Record], *, network: s
         network: the network of the dataset's accounts.
         dataset: a label for the report.
         cut: the hold-out cut, epoch seconds.
-        params: the model parameters (the operator's; never tuned here).
-        batch_size: rows per write transaction.
+        settings: the model parameters (the operator's; never tuned here) and batch size.
         min_people: a topic is evaluated when at least this many people seen before the cut
             receive engagement on it after the cut.
         progress: called with a line before each long step.
     """
+    params = settings.model
     timings: dict[str, float] = {}
     events = topic_events(records)
     before = [e for e in events if e.at < cut]
@@ -247,14 +248,12 @@ def evaluate_topics(store: QueryRunner, records: Sequence[Record], *, network: s
     seen_accounts = sorted({e.actor for e in before} | {e.target for e in before})
 
     clock = time.monotonic()
-    progress(f"wiping the scratch database and loading {len(before):,} events before the cut")
-    wipe(store)
-    _write(store, (r for r in records if _in_window(r, -math.inf, cut)), batch_size)
+    load_before_cut(store, records, settings, cut=cut, say=progress, events=len(before))
     timings["load"] = time.monotonic() - clock
 
     clock = time.monotonic()
     progress("computing the overall scores at the cut (GDS)")
-    compute_scores(store, params, asof=cut)
+    rescore(store, params, cut)
     timings["overall score"] = time.monotonic() - clock
     accounts = store.read(q.ACCOUNT_PEOPLE, network=network)
     person_of = {r["account"]: r["person"] for r in accounts}
