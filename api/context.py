@@ -50,6 +50,9 @@ class TimedRunner:
     def read(self, query: Query, **params: Any) -> list[Row]:
         return self._timed(self.inner.read, query, params)  # type: ignore[no-any-return]
 
+    def columns(self, query: Query, **params: Any) -> Row:
+        return self._timed(self.inner.columns, query, params)  # type: ignore[no-any-return]
+
     def write(self, query: Query, **params: Any) -> Mapping[str, int]:
         return self._timed(self.inner.write, query, params)  # type: ignore[no-any-return]
 

@@ -19,13 +19,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from influence.domain import PublishPolicy, published_states
 from influence.engine import community_queries as q
 from influence.engine.graph_reads import check_skip
 from influence.engine.model import ModelParams
 from influence.engine.queries import DROP_GRAPH
+from influence.engine.scoring import PairGraph, pair_graph
 from influence.store import Query, QueryRunner
-from influence.timeutil import DAY_S
 
 Algorithm = Literal["louvain", "leiden"]
 SEED = 42
@@ -124,8 +126,8 @@ def compute_topic_communities(store: QueryRunner, algorithm: Algorithm = "louvai
 
 
 def compute_people_communities(store: QueryRunner, params: ModelParams,
-                               asof: int | None = None,
-                               algorithm: Algorithm = "louvain") -> CommunityRun:
+                               asof: int | None = None, algorithm: Algorithm = "louvain", *,
+                               pairs: PairGraph | None = None) -> CommunityRun:
     """Cluster people on the (undirected) interaction graph of the score; store ``p.community``.
 
     Args:
@@ -133,6 +135,7 @@ def compute_people_communities(store: QueryRunner, params: ModelParams,
         params: the model parameters (kind weights, half-life, window).
         asof: date of the interaction window as epoch seconds; default now.
         algorithm: ``louvain`` (default) or ``leiden``.
+        pairs: the score's pair graph, when a recompute just computed it (no second read).
 
     Returns:
         A summary with the number of communities and the modularity.
@@ -142,9 +145,11 @@ def compute_people_communities(store: QueryRunner, params: ModelParams,
     run_id = uuid.uuid4().hex
     graph = f"people-communities-{run_id}"
     store.auto_commit(q.CLEAR_PEOPLE_COMMUNITIES)
+    pairs = pairs if pairs is not None else pair_graph(store, params, asof)
     projected = store.write_rows(
-        q.PROJECT_PEOPLE_GRAPH, graph=graph, asof=asof, window_s=params.window_days * DAY_S,
-        half_life_s=params.half_life_days * DAY_S, weights=params.kind_weights)
+        q.PROJECT_PEOPLE_GRAPH, graph=graph, sources=pairs.sources.tolist(),
+        targets=pairs.targets.tolist(), weights=np.log1p(pairs.strength).tolist()) \
+        if len(pairs.sources) else []
     nodes, rels, count, modularity = _detect(store, graph, projected, algorithm, "community")
     seconds = time.monotonic() - started
     store.write(q.SAVE_SUMMARY, kind="people", communities=count, modularity=modularity,

@@ -29,15 +29,14 @@ PROJECT_TOPIC_GRAPH = Query(
     """,
 )
 
+# People communities: the score's engager -> target pairs (person node ids), undirected, weight
+# log(1 + decayed strength).
 PROJECT_PEOPLE_GRAPH = Query(
     "project_people_graph",
     """
-    MATCH (pa:Person)-[:HAS_ACCOUNT]->(:Account)-[r:ENGAGED]->(:Account)<-[:HAS_ACCOUNT]-(pb:Person)
-    WHERE pa <> pb AND r.at <= $asof AND r.at > $asof - $window_s
-      AND r.kind IN keys($weights)
-    WITH pa, pb, sum($weights[r.kind] * 0.5 ^ (($asof - r.at) / $half_life_s)) AS strength
-    WITH gds.graph.project($graph, pa, pb,
-           {relationshipProperties: {weight: log(1.0 + strength)}},
+    UNWIND range(0, size($sources) - 1) AS i
+    WITH gds.graph.project($graph, $sources[i], $targets[i],
+           {relationshipProperties: {weight: $weights[i]}},
            {undirectedRelationshipTypes: ['*']}) AS g
     RETURN g.graphName AS graph, g.nodeCount AS nodes, g.relationshipCount AS relationships
     """,

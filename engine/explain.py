@@ -1,21 +1,27 @@
 """Explanations: contributions that sum to a person's score, and what limits it (docs/MODEL.md).
 
-Attribution: a person's raw credit is the sum of the credit of their incoming influence edges
-(one per engager), so each edge gets the share ``credit / raw`` of the score. Within an edge,
-the share is split over its (network, kind) parts in proportion to their decayed strength
-(credit is linear in nothing else inside the edge). Summing edge and part shares by engager,
-by network and by kind gives three breakdowns that each add up to the score exactly (before
-display rounding). Engagers the publish policy hides are pooled into one anonymous entry.
+Computed on read, for the one person asked about, from the run that produced the score: the
+person's engagers and the decayed strength of their interactions as of the run's date (one
+query), the engagers' trust, attention share and PageRank from the run's chunks, and the pod
+factors the run found. Each engager's credit is what the recompute gave them
+(:func:`influence.engine.steps.credit`), so each gets the share ``credit / raw`` of the score;
+within an engager, the share is split over their (network, kind) parts in proportion to their
+decayed strength. Summing by engager, by network and by kind gives three breakdowns that each
+add up to the score exactly (before display rounding). Engagers the publish policy hides are
+pooled into one anonymous entry.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
 from influence.domain import PublishPolicy, published_states
 from influence.engine import read_queries as q
 from influence.engine.model import ModelParams
+from influence.engine.scoring import type_weights, window_words
 from influence.errors import ConsentDeniedError, NotFoundError
 from influence.store import QueryRunner, Row
 from influence.timeutil import DAY_S
@@ -75,7 +81,8 @@ def explain(store: QueryRunner, person_id: str, policy: PublishPolicy, *, first:
         policy: the publish policy; the person must be published under it, and engagers who
             are not are pooled into one anonymous contribution.
         first: how many engagers to name in ``top_people`` (the rest are pooled as "others").
-        params: the model parameters the score was computed with (for the hints' thresholds).
+        params: ignored for the numbers (the run's own parameters are used, so the
+            explanation matches the score); kept for callers that pass the settings' model.
 
     Returns:
         The explanation.
@@ -84,19 +91,27 @@ def explain(store: QueryRunner, person_id: str, policy: PublishPolicy, *, first:
         NotFoundError: no such person, or no score computed yet.
         ConsentDeniedError: the person's score is not published under ``policy``.
     """
-    params = params or ModelParams()
+    del params
     rows = store.read(q.EXPLAIN_PERSON, id=person_id)
     if not rows:
         raise NotFoundError(f"No person with id {person_id!r}.",
                             hint="Ids look like 'stackexchange:123'; search with people(search:).")
-    person = rows[0]
+    person = dict(rows[0])
     states = published_states(policy)
     if person["consent"] not in states:
         raise ConsentDeniedError(f"The score of {person_id!r} is not published.",
                                  hint="Only people whose consent the publish policy allows.")
-    if person["score"] is None:
+    runs = store.read(q.CURRENT_RUN)
+    if person["score"] is None or person["slot"] is None or not runs:
         raise NotFoundError(f"{person_id!r} has no score yet.", hint="Run `influence score`.")
-    edges = store.read(q.EXPLAIN_EDGES, id=person_id)
+    run = runs[0]
+    run_params = ModelParams.model_validate(json.loads(run["params"]))
+    edges = _engagers(store, person_id, int(person["slot"]), run, run_params)
+    mine = _chunk_values(store, run, [int(person["slot"])]).get(int(person["slot"]), {})
+    person.update(asof=run["asof"], engagers=int(mine.get("engagers", -1)),
+                  interactions=int(mine.get("interactions", -1)),
+                  last_engaged=None if mine.get("last_engaged", -1) < 0
+                  else int(mine["last_engaged"]))
     score: float = person["score"]
     raw = sum(e["credit"] for e in edges)
     if raw <= 0:
@@ -109,10 +124,62 @@ def explain(store: QueryRunner, person_id: str, policy: PublishPolicy, *, first:
     return Explanation(
         person_id=person["id"], score=score, percentile=person["percentile"],
         confidence=person["confidence"], asof=person["asof"],
-        engagers=person["engagers"] or 0, interactions=person["interactions"] or 0,
+        engagers=max(person["engagers"], 0), interactions=max(person["interactions"], 0),
         by_network=by_network, by_kind=by_kind, top_people=people,
-        hints=tuple(_hints(person, edges, people, by_network, raw=raw, params=params)),
+        hints=tuple(_hints(person, edges, people, by_network, raw=raw, params=run_params)),
     )
+
+
+def _chunk_values(store: QueryRunner, run: Row, slots: list[int]) -> dict[int, dict[str, float]]:
+    """Each slot's values in the run's chunks (raw, trust, attention, PageRank, counts)."""
+    size = int(run["chunk_size"])
+    out: dict[int, dict[str, float]] = {}
+    wanted: dict[int, list[int]] = defaultdict(list)
+    for slot in slots:
+        wanted[slot // size].append(slot)
+    for row in store.read(q.RUN_CHUNKS, run=run["run"], chunks=sorted(wanted)):
+        for slot in wanted[row["chunk"]]:
+            at = slot % size
+            out[slot] = {name: row[name][at] for name in
+                         ("raw", "pagerank", "trust", "attention", "engagers", "interactions",
+                          "last_engaged") if at < len(row[name])}
+            out[slot]["pods"] = {s: f for s, t, f in zip(row["pod_sources"], row["pod_targets"],
+                                                         row["pod_factors"], strict=True)
+                                 if t == slot}  # type: ignore[assignment]
+    return out
+
+
+def _engagers(store: QueryRunner, person_id: str, slot: int, run: Row,
+              params: ModelParams) -> list[Row]:
+    """The person's engagers with their parts and the credit the run gave them, highest first."""
+    asof = int(run["asof"])
+    lo, hi = window_words(asof, params)
+    rows = store.read(q.EXPLAIN_ENGAGERS, id=person_id, lo=lo, hi=hi, asof=asof,
+                      half_life_s=params.half_life_days * DAY_S, weights=type_weights(params))
+    slots = [int(r["slot"]) for r in rows if r["slot"] is not None]
+    values = _chunk_values(store, run, [slot, *slots])
+    pods: dict[int, float] = values.get(slot, {}).get("pods", {})  # type: ignore[assignment]
+    base = 1.0 - params.damping
+    edges = []
+    for r in rows:
+        engager = values.get(int(r["slot"])) if r["slot"] is not None else None
+        strength = float(sum(r["parts"]))
+        if engager is None or strength <= 0 or _missing(engager.get("trust")):
+            continue
+        pod = float(pods.get(int(r["slot"]), 1.0))
+        weight = math.log1p(strength) * pod * float(engager["attention"]) * \
+            float(engager["trust"])
+        pagerank = float(engager["pagerank"]) if not _missing(engager["pagerank"]) else base
+        standing = math.log2(1.0 + pagerank / base)
+        credit = weight * ((1.0 - params.propagation_blend) + params.propagation_blend * standing)
+        edges.append({**r, "strength": strength, "credit": credit, "pod": pod,
+                      "trust": float(engager["trust"])})
+    edges.sort(key=lambda e: (-e["credit"], e["engager"]))
+    return edges
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _breakdowns(edges: list[Row], score: float, raw: float

@@ -4,6 +4,7 @@ Every batched query takes a list of ids (``$ids``) so one request makes one roun
 field kind, whatever the number of parents (the API's DataLoaders call these).
 """
 
+from influence.engine.queries import INTERACTIONS
 from influence.store import Query
 
 PEOPLE_BY_IDS = Query(
@@ -34,8 +35,8 @@ TOPICS_BY_PEOPLE = Query(
 )
 
 _NEIGHBOUR_TAIL = """
-        WITH o, count(r) AS interactions, collect(DISTINCT r.kind) AS kinds,
-             sum(coalesce($weights[r.kind], 0.0)) AS weight
+        WITH o, sum(size(r.ev)) AS interactions, collect(DISTINCT toLower(type(r))) AS kinds,
+             sum(coalesce($weights[type(r)], 0.0) * size(r.ev)) AS weight
         ORDER BY weight DESC, interactions DESC, o.id ASC LIMIT $first
         OPTIONAL MATCH (o)-[:HAS_ACCOUNT]->(oa:Account)
         WITH o, interactions, kinds, weight, collect(oa {.network, .id}) AS accounts
@@ -54,8 +55,9 @@ NEIGHBOURS_OUT = Query(
     UNWIND $ids AS id
     MATCH (p:Person {id: id})
     CALL (p) {
-        MATCH (p)-[:HAS_ACCOUNT]->(:Account)-[r:ENGAGED]->(:Account)<-[:HAS_ACCOUNT]-(o:Person)
-        WHERE o <> p AND ($kinds IS NULL OR r.kind IN $kinds)
+        MATCH (p)-[:HAS_ACCOUNT]->(:Account)-[r:""" + INTERACTIONS + """]->(:Account)
+              <-[:HAS_ACCOUNT]-(o:Person)
+        WHERE o <> p AND ($types IS NULL OR type(r) IN $types)
     """ + _NEIGHBOUR_TAIL,
 )
 
@@ -65,8 +67,9 @@ NEIGHBOURS_IN = Query(
     UNWIND $ids AS id
     MATCH (p:Person {id: id})
     CALL (p) {
-        MATCH (p)-[:HAS_ACCOUNT]->(:Account)<-[r:ENGAGED]-(:Account)<-[:HAS_ACCOUNT]-(o:Person)
-        WHERE o <> p AND ($kinds IS NULL OR r.kind IN $kinds)
+        MATCH (p)-[:HAS_ACCOUNT]->(:Account)<-[r:""" + INTERACTIONS + """]-(:Account)
+              <-[:HAS_ACCOUNT]-(o:Person)
+        WHERE o <> p AND ($types IS NULL OR type(r) IN $types)
     """ + _NEIGHBOUR_TAIL,
 )
 
@@ -76,8 +79,9 @@ NEIGHBOURS_BOTH = Query(
     UNWIND $ids AS id
     MATCH (p:Person {id: id})
     CALL (p) {
-        MATCH (p)-[:HAS_ACCOUNT]->(:Account)-[r:ENGAGED]-(:Account)<-[:HAS_ACCOUNT]-(o:Person)
-        WHERE o <> p AND ($kinds IS NULL OR r.kind IN $kinds)
+        MATCH (p)-[:HAS_ACCOUNT]->(:Account)-[r:""" + INTERACTIONS + """]-(:Account)
+              <-[:HAS_ACCOUNT]-(o:Person)
+        WHERE o <> p AND ($types IS NULL OR type(r) IN $types)
     """ + _NEIGHBOUR_TAIL,
 )
 

@@ -90,8 +90,11 @@ def neighbours(store: QueryRunner, ids: Sequence[str], *, direction: Direction,
     Returns:
         Neighbours by person id, heaviest first; people without any are absent.
     """
-    rows = store.read(_NEIGHBOUR_QUERIES[direction], ids=list(ids), first=first,
-                      kinds=list(kinds) if kinds is not None else None, weights=weights)
+    types = None
+    if kinds is not None:
+        types = [k.upper() for k in kinds]
+    rows = store.read(_NEIGHBOUR_QUERIES[direction], ids=list(ids), first=first, types=types,
+                      weights={k.upper(): w for k, w in weights.items()})
     return {
         r["id"]: [Neighbour(person_view(n, policy), n["interactions"], tuple(sorted(n["kinds"])),
                             float(n["weight"])) for n in r["neighbours"]]

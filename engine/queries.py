@@ -1,109 +1,99 @@
 """Cypher of the scoring engine (docs/MODEL.md). Graph names and all values are parameters.
 
-A recompute materialises one ``(:Person)-[:INFLUENCES]->(:Person)`` edge per engager/target
-pair (the model's edges, with their per-network/kind parts), runs GDS weighted PageRank on
-them, turns each edge into credit and writes scores, sub-scores and a dated snapshot.
+A recompute reads the interactions once, as columns (one record of lists: a million
+relationships cost one record, not a million), runs the model's arithmetic on those arrays
+(engine/steps.py), lets GDS compute the propagation (weighted PageRank on a graph projected
+from the arrays), and writes back the few per-person properties every read path uses
+(score, percentile, confidence; per-network sub-scores for people on several networks) with
+one GDS write, and everything else of the run (the dated snapshot and what explanations need)
+as columnar chunks: ``(:ScoreRun)`` and its ``(:ScoreChunk)`` nodes.
 """
 
+from influence.domain import INTERACTION_TYPES
 from influence.store import Query
 
-CLEAR_INFLUENCE = Query(
-    "clear_influence_edges",
+INTERACTIONS = "|".join(INTERACTION_TYPES)
+"""The relationship types of interactions, for patterns: ``(a)-[r:ANSWER|REPLY|...]->(b)``
+(naming them lets the planner skip every other relationship of an account)."""
+
+# --- reads ------------------------------------------------------------------------------------
+
+PEOPLE_COLUMNS = Query(
+    "scoring_people_columns",
     """
-    MATCH ()-[r:INFLUENCES]->()
-    CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS
+    MATCH (p:Person)
+    OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
+    WITH p, min(a.created_at) AS created, count(DISTINCT a.network) AS networks
+    RETURN collect(id(p)) AS nodes, collect(coalesce(p.slot, -1)) AS slots,
+           collect(coalesce(created, -1)) AS created, collect(networks) AS networks,
+           collect(coalesce(p.profiling_objection, false)) AS objecting
     """,
 )
 
-RESET_PAGERANK = Query(
-    "reset_pagerank",
+ACCOUNT_OWNERS = Query(
+    "scoring_account_owners",
     """
-    MATCH (p:Person) WHERE p.pagerank IS NOT NULL OR p.trust IS NOT NULL
-    CALL (p) { SET p.pagerank = null, p.trust = null } IN TRANSACTIONS OF 50000 ROWS
+    MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account)
+    RETURN collect(id(a)) AS accounts, collect(id(p)) AS owners, collect(a.network) AS networks
     """,
 )
 
-# One edge per (engager, target) pair: the decayed, kind-weighted strength of every
-# interaction in the window, kept per (network, kind) part for explanations.
-BUILD_INFLUENCE = Query(
-    "build_influence_edges",
+# Every interaction relationship with an event at or before the scoring date: its accounts,
+# its kind-weighted decayed strength inside the window, how many of its events fall inside
+# the window, its first event (any, for the engager's age) and its last event in the window.
+# Event words: time = word / 2^20; $lo and $hi are words, so the window test is on words.
+ENGAGEMENT_COLUMNS = Query(
+    "scoring_engagement_columns",
     """
-    MATCH (pa:Person) WHERE EXISTS { (pa)-[:HAS_ACCOUNT]->(:Account)-[:ENGAGED]->() }
-    CALL (pa) {
-        MATCH (pa)-[:HAS_ACCOUNT]->(:Account)-[r:ENGAGED]->(:Account)<-[:HAS_ACCOUNT]-(pb:Person)
-        WHERE pb <> pa AND r.at <= $asof AND r.at > $asof - $window_s
-          AND r.kind IN keys($weights) AND $weights[r.kind] > 0
-        WITH pb, coalesce(r.network, 'unknown') AS network, r.kind AS kind,
-             sum($weights[r.kind] * 0.5 ^ (($asof - r.at) / $half_life_s)) AS part,
-             count(r) AS n, max(r.at) AS last
-        ORDER BY network, kind
-        WITH pb, collect(network) AS networks, collect(kind) AS kinds, collect(part) AS parts,
-             sum(part) AS strength, sum(n) AS n, max(last) AS last
-        CREATE (pa)-[:INFLUENCES {networks: networks, kinds: kinds, parts: parts,
-                                  strength: strength, n: n, last: last, pod: 1.0}]->(pb)
-    } IN TRANSACTIONS OF 2000 ROWS
+    MATCH (a:Account)-[r:""" + INTERACTIONS + """]->(b:Account)
+    WITH a, b, r, [e IN r.ev WHERE e <= $hi] AS seen
+    WHERE size(seen) > 0
+    WITH a, b, r, seen, [e IN seen WHERE e > $lo] AS inside,
+         coalesce($weights[type(r)], 0.0) AS weight
+    WITH a, b, seen, CASE WHEN weight > 0 THEN inside ELSE [] END AS counted, weight
+    RETURN collect(id(a)) AS sources, collect(id(b)) AS targets,
+           collect(weight * reduce(x = 0.0, e IN counted
+                   | x + 2.0 ^ ((e / 1048576 - $asof) / $half_life_s))) AS parts,
+           collect(size(counted)) AS counts,
+           collect(reduce(m = seen[0], e IN seen | CASE WHEN e < m THEN e ELSE m END) / 1048576)
+             AS firsts,
+           collect(CASE WHEN size(counted) = 0 THEN -1
+                   ELSE reduce(m = counted[0], e IN counted | CASE WHEN e > m THEN e ELSE m END)
+                        / 1048576 END) AS lasts
     """,
 )
 
-# Engagement pods: a reciprocated edge whose two ends share more than $tolerance mutual
-# neighbours is divided among them (factor tolerance / shared).
-POD_FACTORS = Query(
-    "pod_factors",
-    """
-    MATCH (a:Person)-[r:INFLUENCES]->(b:Person) WHERE EXISTS { (b)-[:INFLUENCES]->(a) }
-    CALL (a, b, r) {
-        WITH a, b, r, COUNT {
-            MATCH (a)-[:INFLUENCES]->(x:Person)-[:INFLUENCES]->(a)
-            WHERE x <> b AND EXISTS { (b)-[:INFLUENCES]->(x) } AND EXISTS { (x)-[:INFLUENCES]->(b) }
-        } AS shared
-        SET r.pod = CASE WHEN shared > $tolerance THEN toFloat($tolerance) / shared ELSE 1.0 END,
-            r.shared = shared
-    } IN TRANSACTIONS OF 5000 ROWS
-    """,
-)
+# --- the propagation (GDS) ------------------------------------------------------------------
 
-# Engager trust (age before the scoring date, or pod-discounted engagement received) and the
-# final edge weight: diminishing returns, attention budget, trust, pod factor.
-TRUST_AND_WEIGHTS = Query(
-    "trust_and_weights",
+PROJECT_PAIRS = Query(
+    "scoring_project_pairs",
     """
-    MATCH (p:Person) WHERE EXISTS { (p)-[:INFLUENCES]->() }
-    CALL (p) {
-        CALL (p) {
-            OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
-            OPTIONAL MATCH (a)-[e:ENGAGED]->() WHERE e.at <= $asof
-            RETURN min(a.created_at) AS created, min(e.at) AS first
-        }
-        CALL (p) {
-            OPTIONAL MATCH (:Person)-[i:INFLUENCES]->(p)
-            RETURN coalesce(sum(i.pod), 0.0) AS received
-        }
-        WITH p, received, CASE WHEN created IS NULL THEN first WHEN first IS NULL THEN created
-                               WHEN created < first THEN created ELSE first END AS since
-        WITH p, received,
-             CASE WHEN since IS NULL THEN 0.0 ELSE toFloat($asof - since) / $day_s END AS age_days
-        WITH p, $floor + (1.0 - $floor) * CASE
-                 WHEN age_days / $age_scale > received / $received_scale
-                 THEN 1.0 - exp(-1.0 * age_days / $age_scale)
-                 ELSE 1.0 - exp(-1.0 * received / $received_scale) END AS trust
-        SET p.trust = trust
-        WITH p, trust
-        MATCH (p)-[r:INFLUENCES]->()
-        WITH p, trust, collect(r) AS edges, sum(log(1.0 + r.strength) * r.pod) AS attention
-        WITH trust, edges, CASE WHEN attention > $budget THEN $budget / attention ELSE 1.0 END
-             AS share
-        UNWIND edges AS r
-        SET r.w = log(1.0 + r.strength) * r.pod * share * trust
-    } IN TRANSACTIONS OF 2000 ROWS
-    """,
-)
-
-PROJECT_INFLUENCE = Query(
-    "project_influence_graph",
-    """
-    MATCH (pa:Person)-[r:INFLUENCES]->(pb:Person) WHERE r.w > 0
-    WITH gds.graph.project($graph, pa, pb, {relationshipProperties: {weight: r.w}}) AS g
+    UNWIND range(0, size($sources) - 1) AS i
+    WITH gds.graph.project($graph, $sources[i], $targets[i],
+                           {relationshipProperties: {weight: $weights[i]}}) AS g
     RETURN g.graphName AS graph, g.nodeCount AS nodes, g.relationshipCount AS relationships
+    """,
+)
+
+PAGERANK_MUTATE = Query(
+    "scoring_pagerank_mutate",
+    """
+    CALL gds.pageRank.mutate($graph, {
+        mutateProperty: 'pagerank', relationshipWeightProperty: 'weight',
+        dampingFactor: $damping, maxIterations: $max_iterations, tolerance: $tolerance,
+        concurrency: 2
+    })
+    YIELD ranIterations, didConverge
+    RETURN ranIterations AS iterations, didConverge AS converged
+    """,
+)
+
+PAGERANK_COLUMNS = Query(
+    "scoring_pagerank_columns",
+    """
+    CALL gds.graph.nodeProperty.stream($graph, 'pagerank')
+    YIELD nodeId, propertyValue
+    RETURN collect(nodeId) AS nodes, collect(propertyValue) AS scores
     """,
 )
 
@@ -111,99 +101,119 @@ DROP_GRAPH = Query(
     "drop_graph", "CALL gds.graph.drop($graph, false) YIELD graphName RETURN graphName"
 )
 
-PAGERANK_WRITE = Query(
-    "pagerank_write",
+# --- writes -----------------------------------------------------------------------------------
+
+ASSIGN_SLOTS = Query(
+    "scoring_assign_slots",
     """
-    CALL gds.pageRank.write($graph, {
-        writeProperty: 'pagerank', relationshipWeightProperty: 'weight',
-        dampingFactor: $damping, maxIterations: $max_iterations, tolerance: $tolerance
-    })
-    YIELD nodePropertiesWritten, ranIterations, didConverge
-    RETURN nodePropertiesWritten AS written, ranIterations AS iterations, didConverge AS converged
+    UNWIND range(0, size($nodes) - 1) AS i
+    MATCH (p:Person) WHERE id(p) = $nodes[i]
+    SET p.slot = $slots[i]
     """,
 )
 
-# Credit of an edge: its weight times (1 - blend) + blend * standing of the engager, where
-# standing = log2(1 + PageRank / teleport share) is 1 for an engager nobody engages with.
-EDGE_CREDIT = Query(
-    "edge_credit",
+# The person-view fields, for every person, in one parallel GDS write.
+PROJECT_PERSON_VALUES = Query(
+    "scoring_project_person_values",
     """
-    MATCH (u:Person)-[r:INFLUENCES]->()
-    CALL (u, r) {
-        SET r.credit = coalesce(r.w, 0.0) * ((1.0 - $blend)
-            + $blend * log(1.0 + coalesce(u.pagerank, $base) / $base) / log(2.0))
-    } IN TRANSACTIONS OF 20000 ROWS
+    UNWIND range(0, size($nodes) - 1) AS i
+    WITH gds.graph.project($graph, $nodes[i], null, {
+             sourceNodeProperties: {score: $scores[i], percentile: $percentiles[i],
+                                    confidence: $confidences[i]},
+             targetNodeProperties: null}) AS g
+    RETURN g.nodeCount AS nodes
     """,
 )
 
-# Raw credit -> score: 1 + 99 * L / (L + K), L = ln(1 + raw), K = ln(1 + midpoint).
-SCORE_PEOPLE = Query(
-    "score_people",
+WRITE_PERSON_VALUES = Query(
+    "scoring_write_person_values",
     """
-    MATCH (p:Person)
-    CALL (p) {
-        CALL (p) {
-            OPTIONAL MATCH (:Person)-[r:INFLUENCES]->(p)
-            RETURN coalesce(sum(r.credit), 0.0) AS raw, count(r) AS engagers,
-                   coalesce(sum(r.n), 0) AS interactions, max(r.last) AS last
-        }
-        CALL (p) {
-            OPTIONAL MATCH (:Person)-[r:INFLUENCES]->(p)
-            UNWIND CASE WHEN r IS NULL THEN [] ELSE range(0, size(r.parts) - 1) END AS i
-            WITH r.networks[i] AS network, sum(r.credit * r.parts[i] / r.strength) AS part
-            ORDER BY network
-            RETURN collect(network) AS networks, collect(part) AS parts
-        }
-        WITH p, raw, engagers, interactions, last, networks, parts, log(1.0 + $midpoint) AS k
-        SET p.raw = raw,
-            p.score = round(100.0 * (1.0 + 99.0 * log(1.0 + raw) / (log(1.0 + raw) + k))) / 100.0,
-            p.score_networks = networks,
-            p.network_scores = [x IN parts |
-                round(100.0 * (1.0 + 99.0 * log(1.0 + x) / (log(1.0 + x) + k))) / 100.0],
-            p.engagers = engagers, p.interactions = interactions, p.last_engaged = last,
-            p.confidence = round(1000.0 * (1.0 - exp(-1.0 * engagers / $conf_engagers))
-                                 * (1.0 - exp(-1.0 * interactions / $conf_interactions))) / 1000.0,
-            p.scored_at = $run, p.score_asof = $asof
-    } IN TRANSACTIONS OF 5000 ROWS
+    CALL gds.graph.nodeProperties.write($graph, ['score', 'percentile', 'confidence'])
+    YIELD propertiesWritten
+    RETURN propertiesWritten AS written
     """,
 )
 
-PERCENTILES = Query(
-    "percentiles",
+# Sub-scores by network, only for people with accounts on several networks (a person on one
+# network has one sub-score: their score).
+WRITE_NETWORK_SCORES = Query(
+    "scoring_write_network_scores",
     """
-    MATCH (p:Person) WHERE p.score IS NOT NULL
-    WITH p.score AS score, count(*) AS people ORDER BY score
-    WITH collect(score) AS scores, collect(people) AS counts, sum(people) AS n
-    WITH scores, n, reduce(acc = [0], c IN counts | acc + [acc[-1] + c]) AS below
-    UNWIND range(0, size(scores) - 1) AS i
-    MATCH (p:Person {score: scores[i]})
-    SET p.percentile = round(1000.0 * below[i] / n) / 10.0
+    UNWIND $rows AS row
+    MATCH (p:Person) WHERE id(p) = row.node
+    SET p.score_networks = row.networks, p.network_scores = row.scores
     """,
 )
 
-# One snapshot per person and scoring date; recomputing the same date replaces it.
-WRITE_SNAPSHOTS = Query(
-    "write_snapshots",
+CLEAR_UNSCORED = Query(
+    "scoring_clear_unscored",
     """
-    MATCH (p:Person) WHERE p.score IS NOT NULL
-    CALL (p) {
-        MERGE (s:ScoreSnapshot {key: p.id + '@' + toString($asof)})
-        SET s.person_id = p.id, s.asof = $asof, s.score = p.score, s.percentile = p.percentile,
-            s.confidence = p.confidence, s.raw = p.raw, s.run = $run
-    } IN TRANSACTIONS OF 10000 ROWS
+    UNWIND $nodes AS node
+    MATCH (p:Person) WHERE id(p) = node
+    SET p.score = null, p.percentile = null, p.confidence = null,
+        p.score_networks = null, p.network_scores = null
     """,
 )
 
-# Erasure (used by the consent module): a person's score history and model edges.
-FORGET_PERSON_SCORES = Query(
-    "forget_person_scores",
+# One run per scoring date: recomputing a date replaces its run; the new run is current.
+REPLACE_RUN = Query(
+    "scoring_replace_run",
     """
-    OPTIONAL MATCH (s:ScoreSnapshot {person_id: $id})
-    WITH collect(s) AS snapshots
-    FOREACH (s IN snapshots | DELETE s)
-    WITH size(snapshots) AS removed
-    OPTIONAL MATCH (:Person {id: $id})-[r:INFLUENCES]-(:Person)
-    DELETE r
-    RETURN removed
+    OPTIONAL MATCH (old:ScoreRun {asof: $asof})
+    OPTIONAL MATCH (c:ScoreChunk {asof: $asof})
+    DETACH DELETE c, old
+    WITH count(*) AS _
+    OPTIONAL MATCH (previous:ScoreRun {current: true})
+    SET previous.current = false
+    WITH count(*) AS _
+    CREATE (r:ScoreRun {id: $run, asof: $asof, current: true, at: $at, people: $people,
+                        pairs: $pairs, iterations: $iterations, converged: $converged,
+                        chunk_size: $chunk_size, networks: $networks, params: $params})
+    RETURN r.id AS id
+    """,
+)
+
+WRITE_CHUNKS = Query(
+    "scoring_write_chunks",
+    """
+    UNWIND $chunks AS c
+    CREATE (:ScoreChunk {run: $run, asof: $asof, chunk: c.chunk, score: c.score,
+                         percentile: c.percentile, confidence: c.confidence, raw: c.raw,
+                         pagerank: c.pagerank, trust: c.trust, attention: c.attention,
+                         engagers: c.engagers, interactions: c.interactions,
+                         last_engaged: c.last_engaged, pod_sources: c.pod_sources,
+                         pod_targets: c.pod_targets, pod_factors: c.pod_factors})
+    """,
+)
+
+# Erasure (used by the consent module): the person's entries in every chunk of every run.
+FORGET_SLOT = Query(
+    "forget_person_slot",
+    """
+    MATCH (c:ScoreChunk {chunk: $chunk})
+    SET c.score = [i IN range(0, size(c.score) - 1) |
+                   CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.score[i] END],
+        c.percentile = [i IN range(0, size(c.percentile) - 1) |
+                        CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.percentile[i] END],
+        c.confidence = [i IN range(0, size(c.confidence) - 1) |
+                        CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.confidence[i] END],
+        c.raw = [i IN range(0, size(c.raw) - 1) |
+                 CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.raw[i] END],
+        c.pagerank = [i IN range(0, size(c.pagerank) - 1) |
+                      CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.pagerank[i] END],
+        c.trust = [i IN range(0, size(c.trust) - 1) |
+                   CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.trust[i] END],
+        c.attention = [i IN range(0, size(c.attention) - 1) |
+                       CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.attention[i] END],
+        c.engagers = [i IN range(0, size(c.engagers) - 1) |
+                      CASE WHEN i = $position THEN -1 ELSE c.engagers[i] END],
+        c.interactions = [i IN range(0, size(c.interactions) - 1) |
+                          CASE WHEN i = $position THEN -1 ELSE c.interactions[i] END],
+        c.last_engaged = [i IN range(0, size(c.last_engaged) - 1) |
+                          CASE WHEN i = $position THEN -1 ELSE c.last_engaged[i] END],
+        c.pod_factors = [i IN range(0, size(c.pod_targets) - 1) |
+                         CASE WHEN c.pod_targets[i] = $slot OR c.pod_sources[i] = $slot
+                              THEN 1.0 ELSE c.pod_factors[i] END]
+    RETURN count(c) AS chunks
     """,
 )

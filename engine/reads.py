@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from influence.domain import PublishPolicy, published_states
 from influence.engine import read_queries as q
+from influence.engine.scoring import CHUNK
 from influence.errors import ConsentDeniedError, NotFoundError
 from influence.store import QueryRunner, Row
 
@@ -49,8 +50,16 @@ class HistoryPoint:
 
 
 def _network_scores(row: Row) -> tuple[NetworkScore, ...]:
+    """Sub-scores by network: stored for people on several networks; for a person on one
+    network the one sub-score is the score itself (when anyone engaged them)."""
     names, values = row.get("score_networks") or [], row.get("network_scores") or []
-    return tuple(NetworkScore(n, v) for n, v in zip(names, values, strict=False))
+    if names:
+        return tuple(NetworkScore(n, v) for n, v in zip(names, values, strict=False))
+    networks = {a["network"] for a in row.get("accounts") or []}
+    score = row.get("score")
+    if len(networks) == 1 and score is not None and score > 1.0:
+        return (NetworkScore(networks.pop(), float(score)),)
+    return ()
 
 
 def person_view(row: Row, policy: PublishPolicy) -> PersonView:
@@ -80,8 +89,8 @@ def score_history(store: QueryRunner, person_id: str, since: int, until: int,
                   policy: PublishPolicy = "opted_in") -> list[HistoryPoint]:
     """A person's dated score snapshots between two dates, oldest first, with each change.
 
-    Every recompute writes one snapshot per person for its scoring date (recomputing a date
-    replaces it), so with daily recomputes ``change`` is the day-over-day change.
+    Every recompute keeps a run for its scoring date (recomputing a date replaces it) with
+    each person's score, so with daily recomputes ``change`` is the day-over-day change.
 
     Args:
         store: the database.
@@ -102,8 +111,11 @@ def score_history(store: QueryRunner, person_id: str, since: int, until: int,
     if person.consent not in published_states(policy):
         raise ConsentDeniedError(f"The score history of {person_id!r} is not published.",
                                  hint="Only people whose consent the publish policy allows.")
-    rows = store.read(q.SCORE_HISTORY, id=person_id, since=since, until=until)
-    before = store.read(q.PREVIOUS_SNAPSHOT, id=person_id, before=since) if rows else []
+    chunk_size = CHUNK
+    rows = store.read(q.SCORE_HISTORY, id=person_id, since=since, until=until,
+                      chunk_size=chunk_size)
+    before = store.read(q.PREVIOUS_SNAPSHOT, id=person_id, before=since,
+                        chunk_size=chunk_size) if rows else []
     previous: float | None = before[0]["score"] if before else None
     points = []
     for row in rows:

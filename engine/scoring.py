@@ -1,16 +1,34 @@
-"""Computes influence scores in Neo4j with GDS and writes them onto people (docs/MODEL.md)."""
+"""Computes influence scores and writes them back (docs/MODEL.md).
+
+One recompute: read the people, their accounts and every interaction relationship as columns
+(three queries, one record each); compute the model's steps on those arrays
+(:mod:`influence.engine.steps`); run GDS weighted PageRank on the pair graph (projected from
+the arrays); compute credit and scores; write the person-view fields of every person with one
+GDS write, and the run (the dated snapshot and what explanations need) as columnar
+``ScoreChunk`` nodes of :data:`CHUNK` people each, indexed by the person's ``slot``.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
+
+from influence.domain import EVENT_TIME_UNIT, relationship_type
 from influence.engine import queries as q
+from influence.engine import steps
+from influence.engine.engagement import Lookup, People, read_owners, read_people
 from influence.engine.model import ModelParams
-from influence.engine.privacy.consent import clear_objected_scores
-from influence.store import QueryRunner
+from influence.store import QueryRunner, Row
 from influence.timeutil import DAY_S
+
+CHUNK = 1000
+"""People per ``ScoreChunk`` node (a person's entries are at ``slot % CHUNK`` of chunk
+``slot // CHUNK``)."""
 
 
 @dataclass(frozen=True)
@@ -26,14 +44,81 @@ class ScoreRun:
     seconds: float
 
 
-def compute_scores(store: QueryRunner, params: ModelParams, asof: int | None = None) -> ScoreRun:
-    """Recompute every person's score as of a date and keep a dated snapshot.
+def window_words(asof: int, params: ModelParams) -> tuple[int, int]:
+    """The event words bounding the scoring window: ``lo < word <= hi`` is inside it."""
+    window_s = int(params.window_days * DAY_S)
+    last = EVENT_TIME_UNIT - 1
+    return (asof - window_s) * EVENT_TIME_UNIT + last, asof * EVENT_TIME_UNIT + last
 
-    Steps (each one named Cypher/GDS statement, see docs/MODEL.md): engager->target edges with
-    decayed kind-weighted strength; pod factors; engager trust and attention-normalised edge
-    weights; GDS weighted PageRank on those edges; edge credit blended from weight and the
-    engager's PageRank standing; 1-100 scale, confidence, per-network sub-scores; percentiles;
-    the snapshot for ``asof`` (replaced when the same date is recomputed).
+
+def type_weights(params: ModelParams) -> dict[str, float]:
+    """Kind weights keyed by relationship type (``answer`` -> ``ANSWER``)."""
+    weights = {}
+    for kind, weight in params.kind_weights.items():
+        try:
+            weights[relationship_type(kind)] = float(weight)
+        except ValueError:
+            continue  # a kind the loaders never write
+    return weights
+
+
+@dataclass(frozen=True)
+class PairGraph:
+    """The score's engager -> target pairs of people (node ids) with their decayed strength:
+    what people communities cluster, without reading the interactions again."""
+
+    sources: np.ndarray
+    targets: np.ndarray
+    strength: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Read:
+    people: People
+    network_names: list[str]
+    pairs: steps.Pairs
+    first_given: np.ndarray
+
+
+def _read(store: QueryRunner, params: ModelParams, asof: int) -> _Read:
+    """People, account owners and the interaction columns, summed into pairs of people."""
+    people = read_people(store)
+    owners = read_owners(store, people.nodes)
+    lo, hi = window_words(asof, params)
+    columns = store.columns(q.ENGAGEMENT_COLUMNS, lo=lo, hi=hi, asof=asof,
+                            half_life_s=params.half_life_days * DAY_S,
+                            weights=type_weights(params))
+    src = owners.people_of(columns["sources"])
+    dst = owners.people_of(columns["targets"])
+    net = owners.networks_of(columns["sources"])
+    firsts = np.array(columns["firsts"], dtype=np.int64)
+    valid = (src >= 0) & (dst >= 0) & (src != dst)
+    first_given = np.full(people.size, np.iinfo(np.int64).max)
+    np.minimum.at(first_given, src[valid], firsts[valid])
+    pairs = steps.person_pairs(src[valid], dst[valid], net[valid],
+                               parts=np.array(columns["parts"], dtype=np.float64)[valid],
+                               counts=np.array(columns["counts"], dtype=np.int64)[valid],
+                               lasts=np.array(columns["lasts"], dtype=np.int64)[valid],
+                               people=people.size)
+    return _Read(people, owners.network_names, pairs, first_given)
+
+
+def pair_graph(store: QueryRunner, params: ModelParams, asof: int) -> PairGraph:
+    """The pairs of people as of ``asof`` (one columnar read; nothing is written)."""
+    read = _read(store, params, asof)
+    nodes = read.people.nodes
+    return PairGraph(nodes[read.pairs.source], nodes[read.pairs.target], read.pairs.strength)
+
+
+def compute_scores(store: QueryRunner, params: ModelParams, asof: int | None = None) -> ScoreRun:
+    """Recompute every person's score as of a date and keep the dated run.
+
+    Steps (docs/MODEL.md): engager->target pairs of people with the decayed, kind-weighted
+    strength of their interactions in the window; pod factors; engager trust and
+    attention-normalised edge weights; GDS weighted PageRank on those weights; edge credit
+    blended from weight and the engager's PageRank standing; the 1-100 scale, confidence,
+    per-network sub-scores; percentiles; the run's snapshot for ``asof`` (replaced when the
+    same date is recomputed). People who object to profiling get no score.
 
     Args:
         store: the database.
@@ -44,53 +129,187 @@ def compute_scores(store: QueryRunner, params: ModelParams, asof: int | None = N
     Returns:
         A summary of the run.
     """
+    return compute_scores_with_pairs(store, params, asof)[0]
+
+
+def compute_scores_with_pairs(store: QueryRunner, params: ModelParams,
+                              asof: int | None = None) -> tuple[ScoreRun, PairGraph]:
+    """:func:`compute_scores`, also returning the pair graph it scored (for communities)."""
     started = time.monotonic()
     asof = int(time.time()) if asof is None else asof
     run_id = uuid.uuid4().hex
-    graph = f"influence-{run_id}"
+    read = _read(store, params, asof)
+    people, pairs, network_names = read.people, read.pairs, read.network_names
+    slots = _assign_slots(store, people)
+    pod, _ = steps.pod_factors(pairs, people.size, params.pod_tolerance)
+    created = np.where(people.created >= 0, people.created, np.iinfo(np.int64).max)
+    since = np.minimum(created, read.first_given)
+    since = np.where(since == np.iinfo(np.int64).max, -1, since)
+    trust = steps.trust(pairs, pod, since, asof, params)
+    share = steps.attention_share(pairs, pod, people.size, params.attention_budget)
+    weights = steps.edge_weights(pairs, pod, share, trust)
+    pagerank, iterations, converged, in_graph = _pagerank(store, people, pairs,
+                                                          weights=weights, params=params,
+                                                          run_id=run_id)
+    credit = steps.credit(pairs, weights, pagerank, params)
+    raw = np.bincount(pairs.target, weights=credit, minlength=people.size)
+    engagers = np.bincount(pairs.target, minlength=people.size)
+    interactions = np.bincount(pairs.target, weights=pairs.n, minlength=people.size)
+    last = np.full(people.size, -1, dtype=np.int64)
+    np.maximum.at(last, pairs.target, pairs.last)
+    score = steps.scale(raw, params.score_midpoint)
+    conf = steps.confidence(engagers, interactions, params)
+    scored = ~people.objecting
+    percentile = np.full(people.size, np.nan)
+    percentile[scored] = steps.percentiles(score[scored])
+    network_scores = _network_scores(pairs, credit, people, params)
+    run = ScoreRun(run_id, asof, in_graph, pairs.size, iterations, converged, 0.0)
+    _write_people(store, people, score=score, percentile=percentile, conf=conf, scored=scored,
+                  network_scores=network_scores, network_names=network_names, run_id=run_id)
+    values = {"score": score, "percentile": percentile, "confidence": conf, "raw": raw,
+              "pagerank": pagerank, "trust": trust, "attention": share,
+              "engagers": engagers, "interactions": interactions, "last_engaged": last}
+    for name in ("score", "percentile", "confidence", "raw", "pagerank", "trust",
+                 "attention"):
+        values[name] = np.where(scored, values[name], np.nan)
+    _write_run(store, run, slots, values=values, pairs=pairs, pod=pod,
+               network_names=network_names, params=params)
+    graph = PairGraph(people.nodes[pairs.source], people.nodes[pairs.target], pairs.strength)
+    return (ScoreRun(run_id, asof, in_graph, pairs.size, iterations, converged,
+                     time.monotonic() - started), graph)
+
+
+def _assign_slots(store: QueryRunner, people: People) -> np.ndarray:
+    """Every person's slot; people without one get the next free numbers (stored)."""
+    slots = people.slots.copy()
+    missing = np.flatnonzero(slots < 0)
+    if len(missing):
+        start = int(slots.max()) + 1 if (slots >= 0).any() else 0
+        slots[missing] = np.arange(start, start + len(missing))
+        for begin in range(0, len(missing), 50_000):
+            chunk = missing[begin:begin + 50_000]
+            store.write(q.ASSIGN_SLOTS, nodes=people.nodes[chunk].tolist(),
+                        slots=slots[chunk].tolist())
+    return slots
+
+
+def _pagerank(store: QueryRunner, people: People, pairs: steps.Pairs, *, weights: np.ndarray,
+              params: ModelParams, run_id: str) -> tuple[np.ndarray, int, bool, int]:
+    """GDS weighted PageRank on the pairs with a positive weight; raw scores per person
+    (the teleport share for people outside the graph)."""
     base = 1.0 - params.damping
-    store.auto_commit(q.CLEAR_INFLUENCE)
-    store.auto_commit(q.RESET_PAGERANK)
-    store.auto_commit(q.BUILD_INFLUENCE, asof=asof, window_s=params.window_days * DAY_S,
-                      half_life_s=params.half_life_days * DAY_S, weights=params.kind_weights)
-    store.auto_commit(q.POD_FACTORS, tolerance=params.pod_tolerance)
-    store.auto_commit(q.TRUST_AND_WEIGHTS, asof=asof, day_s=DAY_S, floor=params.trust_floor,
-                      age_scale=params.trust_age_days, received_scale=params.trust_received,
-                      budget=params.attention_budget)
-    projected = store.write_rows(q.PROJECT_INFLUENCE, graph=graph)
-    nodes, pairs, iterations, converged = 0, 0, 0, True
+    pagerank = np.full(people.size, base)
+    positive = weights > 0
+    if not positive.any():
+        return pagerank, 0, True, 0
+    graph = f"influence-{run_id}"
+    src, dst = people.nodes[pairs.source[positive]], people.nodes[pairs.target[positive]]
+    projected = store.write_rows(q.PROJECT_PAIRS, graph=graph, sources=src.tolist(),
+                                 targets=dst.tolist(), weights=weights[positive].tolist())
     try:
-        nodes = projected[0]["nodes"] if projected else 0
-        pairs = projected[0]["relationships"] if projected else 0
-        if nodes:
-            result = store.write_rows(
-                q.PAGERANK_WRITE, graph=graph, damping=params.damping,
-                max_iterations=params.max_iterations, tolerance=params.tolerance,
-            )[0]
-            iterations, converged = result["iterations"], result["converged"]
+        config = {"graph": graph, "damping": params.damping,
+                  "max_iterations": params.max_iterations, "tolerance": params.tolerance}
+        stats = store.write_rows(q.PAGERANK_MUTATE, **config)[0]
+        ranked = store.columns(q.PAGERANK_COLUMNS, graph=graph)
     finally:
-        if projected:
+        store.write_rows(q.DROP_GRAPH, graph=graph)
+    at = Lookup(people.nodes).find(np.array(ranked["nodes"], dtype=np.int64))
+    pagerank[at[at >= 0]] = np.array(ranked["scores"], dtype=np.float64)[at >= 0]
+    return (pagerank, int(stats["iterations"]), bool(stats["converged"]),
+            int(projected[0]["nodes"]) if projected else 0)
+
+
+def _network_scores(pairs: steps.Pairs, credit: np.ndarray, people: People,
+                    params: ModelParams) -> dict[int, dict[int, float]]:
+    """Per-network sub-scores of people with accounts on several networks."""
+    several = people.networks[pairs.target[pairs.part_pair]] > 1
+    if not several.any():
+        return {}
+    pair = pairs.part_pair[several]
+    share = np.divide(pairs.part_strength[several], pairs.strength[pair],
+                      out=np.zeros(int(several.sum())), where=pairs.strength[pair] > 0)
+    credited = credit[pair] * share
+    out: dict[int, dict[int, float]] = {}
+    target = pairs.target[pair]
+    for person, network, value in zip(target, pairs.part_network[several], credited,
+                                      strict=True):
+        bucket = out.setdefault(int(person), {})
+        bucket[int(network)] = bucket.get(int(network), 0.0) + float(value)
+    return {p: {n: float(steps.scale(np.array([v]), params.score_midpoint)[0])
+                for n, v in nets.items()} for p, nets in out.items()}
+
+
+def _write_people(store: QueryRunner, people: People, *, score: np.ndarray,
+                  percentile: np.ndarray, conf: np.ndarray, scored: np.ndarray,
+                  network_scores: dict[int, dict[int, float]], network_names: list[str],
+                  run_id: str) -> None:
+    nodes = people.nodes[scored]
+    if len(nodes):
+        graph = f"influence-people-{run_id}"
+        store.write_rows(q.PROJECT_PERSON_VALUES, graph=graph, nodes=nodes.tolist(),
+                         scores=score[scored].tolist(), percentiles=percentile[scored].tolist(),
+                         confidences=conf[scored].tolist())
+        try:
+            store.write_rows(q.WRITE_PERSON_VALUES, graph=graph)
+        finally:
             store.write_rows(q.DROP_GRAPH, graph=graph)
-    store.auto_commit(q.EDGE_CREDIT, blend=params.propagation_blend, base=base)
-    store.auto_commit(q.SCORE_PEOPLE, midpoint=params.score_midpoint, run=run_id, asof=asof,
-                      conf_engagers=params.confidence_engagers,
-                      conf_interactions=params.confidence_interactions)
-    clear_objected_scores(store)  # objection to profiling: no score (docs/PRIVACY.md)
-    store.write(q.PERCENTILES)
-    store.auto_commit(q.WRITE_SNAPSHOTS, asof=asof, run=run_id)
-    return ScoreRun(run_id, asof, nodes, pairs, iterations, converged,
-                    time.monotonic() - started)
+    unscored = people.nodes[~scored].tolist()
+    several = [i for i in np.flatnonzero(people.networks > 1) if scored[i]]
+    rows = []
+    for i in several:
+        parts = network_scores.get(int(i), {})
+        rows.append({"node": int(people.nodes[i]),
+                     "networks": [network_names[n] for n in sorted(parts)],
+                     "scores": [parts[n] for n in sorted(parts)]})
+    for start in range(0, len(rows), 20_000):
+        store.write(q.WRITE_NETWORK_SCORES, rows=rows[start:start + 20_000])
+    if unscored:
+        store.write(q.CLEAR_UNSCORED, nodes=unscored)
 
 
-def forget_person_scores(store: QueryRunner, person_id: str) -> int:
-    """Delete a person's score snapshots and model edges (for erasure on opt-out).
+def _write_run(store: QueryRunner, run: ScoreRun, slots: np.ndarray, *,
+               values: dict[str, np.ndarray], pairs: steps.Pairs, pod: np.ndarray,
+               network_names: list[str], params: ModelParams) -> None:
+    store.write_rows(q.REPLACE_RUN, run=run.run_id, asof=run.asof, at=int(time.time()),
+                     people=len(slots), pairs=run.engagement_pairs,
+                     iterations=run.iterations, converged=run.converged, chunk_size=CHUNK,
+                     networks=network_names, params=json.dumps(params.model_dump(),
+                                                               sort_keys=True))
+    if not len(slots):
+        return
+    width = (int(slots.max()) // CHUNK + 1) * CHUNK
+    columns: dict[str, np.ndarray] = {}
+    for name, value in values.items():
+        column = np.full(width, -1 if value.dtype.kind == "i" else np.nan,
+                         dtype=np.int64 if value.dtype.kind == "i" else np.float64)
+        column[slots] = value
+        columns[name] = column
+    pods = np.flatnonzero(pod < 1.0)
+    pod_source, pod_target = slots[pairs.source[pods]], slots[pairs.target[pods]]
+    chunks: list[dict[str, Any]] = []
+    for chunk in range(width // CHUNK):
+        part = slice(chunk * CHUNK, (chunk + 1) * CHUNK)
+        here = (pod_target // CHUNK) == chunk
+        row: dict[str, Any] = {name: column[part].tolist() for name, column in columns.items()}
+        row.update(chunk=chunk, pod_sources=pod_source[here].tolist(),
+                   pod_targets=pod_target[here].tolist(), pod_factors=pod[pods][here].tolist())
+        chunks.append(row)
+        if len(chunks) >= 50:
+            store.write(q.WRITE_CHUNKS, chunks=chunks, run=run.run_id, asof=run.asof)
+            chunks = []
+    if chunks:
+        store.write(q.WRITE_CHUNKS, chunks=chunks, run=run.run_id, asof=run.asof)
+
+
+def forget_person_scores(store: QueryRunner, slot: int | None) -> int:
+    """Clear a person's entries in every run's chunks (for erasure); returns the chunks touched.
 
     Args:
         store: the database.
-        person_id: the person being erased.
-
-    Returns:
-        How many snapshots were deleted.
+        slot: the person's slot (None: never scored, nothing to clear).
     """
-    rows = store.write_rows(q.FORGET_PERSON_SCORES, id=person_id)
-    return int(rows[0]["removed"]) if rows else 0
+    if slot is None:
+        return 0
+    rows: list[Row] = store.write_rows(q.FORGET_SLOT, chunk=slot // CHUNK,
+                                       position=slot % CHUNK, slot=slot)
+    return int(rows[0]["chunks"]) if rows else 0

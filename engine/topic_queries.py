@@ -3,6 +3,7 @@
 Graph names, topic names, relationship-type names and all values are parameters.
 """
 
+from influence.engine.queries import INTERACTIONS
 from influence.store import Query
 
 TOPIC_TYPES = Query(
@@ -13,28 +14,24 @@ TOPIC_TYPES = Query(
     """,
 )
 
-TOPIC_PAIRS = Query(
-    "topic_pairs",
+# Every interaction relationship with topics and engagement inside the window: its accounts,
+# its topics and its kind-weighted decayed strength (as of $asof).
+TOPIC_COLUMNS = Query(
+    "topic_columns",
     """
-    MATCH (pa:Person)-[:HAS_ACCOUNT]->(:Account)-[r:ENGAGED]->(:Account)<-[:HAS_ACCOUNT]-(pb:Person)
-    WHERE pa <> pb AND r.at <= $asof AND r.at > $asof - $window_s
-      AND r.kind IN keys($weights)
-    UNWIND coalesce(r.topics, []) AS topic
-    WITH pa, pb, topic, r WHERE topic IN $topics
-    WITH pa, pb, topic, sum($weights[r.kind] * 0.5 ^ (($asof - r.at) / $half_life_s)) AS strength
-    RETURN topic, pa.id AS source, pb.id AS target, log(1.0 + strength) AS weight
+    MATCH (a:Account)-[r:""" + INTERACTIONS + """]->(b:Account)
+    WHERE r.topics IS NOT NULL AND coalesce($weights[type(r)], 0.0) > 0
+    WITH a, b, r, [e IN r.ev WHERE e > $lo AND e <= $hi] AS inside
+    WHERE size(inside) > 0
+    RETURN collect(id(a)) AS sources, collect(id(b)) AS targets, collect(r.topics) AS topics,
+           collect($weights[type(r)] * reduce(x = 0.0, e IN inside
+                   | x + 2.0 ^ ((e / 1048576 - $asof) / $half_life_s))) AS parts
     """,
 )
 
-ALL_PAIRS = Query(
-    "all_pairs",
-    """
-    MATCH (pa:Person)-[:HAS_ACCOUNT]->(:Account)-[r:ENGAGED]->(:Account)<-[:HAS_ACCOUNT]-(pb:Person)
-    WHERE pa <> pb AND r.at <= $asof AND r.at > $asof - $window_s
-      AND r.kind IN keys($weights)
-    WITH pa, pb, sum($weights[r.kind] * 0.5 ^ (($asof - r.at) / $half_life_s)) AS strength
-    RETURN pa.id AS source, pb.id AS target, log(1.0 + strength) AS weight
-    """,
+PERSON_IDS = Query(
+    "person_ids",
+    "MATCH (p:Person) RETURN collect(id(p)) AS nodes, collect(p.id) AS ids",
 )
 
 TOPIC_SCORES_RAW = Query(
@@ -65,9 +62,10 @@ CLEAR_TOPIC_SCORES = Query(
 WRITE_TOPIC_SCORES = Query(
     "write_topic_scores",
     """
-    UNWIND $rows AS row
-    MATCH (p:Person {id: row.person}), (t:Topic {name: row.topic})
-    CREATE (p)-[:TOPIC_SCORE {score: row.score, percentile: row.percentile, raw: row.raw,
+    UNWIND range(0, size($people) - 1) AS i
+    MATCH (t:Topic {name: $topics[i]})
+    MATCH (p:Person) WHERE id(p) = $people[i]
+    CREATE (p)-[:TOPIC_SCORE {score: $scores[i], percentile: $percentiles[i], raw: $raws[i],
                               asof: $asof, run: $run}]->(t)
     """,
 )
@@ -133,20 +131,31 @@ RELATED_TOPICS = Query(
     """,
 )
 
+# Explanation of one person's score on one topic: each engager's weight on the topic's pairs
+# (log(1 + decayed strength)), the engager's total weight on the topic, and their own raw
+# topic PageRank.
 TOPIC_CONTRIBUTIONS = Query(
     "topic_contributions",
     """
     MATCH (p:Person {id: $id})-[s:TOPIC_SCORE]->(t:Topic {name: $topic})
-    MATCH (pb:Person)-[:HAS_ACCOUNT]->(:Account)-[r:ENGAGED]->(:Account)<-[:HAS_ACCOUNT]-(p)
-    WHERE pb <> p AND r.at <= s.asof AND r.at > s.asof - $window_s
-      AND r.kind IN keys($weights) AND $topic IN r.topics
-    WITH p, s, t, pb, collect(DISTINCT r.kind) AS kinds,
-         sum($weights[r.kind] * 0.5 ^ ((s.asof - r.at) / $half_life_s)) AS strength
-    CALL (pb, s) {
-        MATCH (pb)-[:HAS_ACCOUNT]->(:Account)-[r2:ENGAGED]->(:Account)<-[:HAS_ACCOUNT]-(o:Person)
-        WHERE o <> pb AND r2.at <= s.asof AND r2.at > s.asof - $window_s
-          AND r2.kind IN keys($weights) AND $topic IN r2.topics
-        WITH o, sum($weights[r2.kind] * 0.5 ^ ((s.asof - r2.at) / $half_life_s)) AS st
+    MATCH (pb:Person)-[:HAS_ACCOUNT]->(:Account)-[r:""" + INTERACTIONS + """]->(:Account)
+          <-[:HAS_ACCOUNT]-(p)
+    WHERE pb <> p AND $topic IN r.topics AND coalesce($weights[type(r)], 0.0) > 0
+    WITH p, s, t, pb, r, s.asof * 1048576 + 1048575 AS hi,
+         (s.asof - $window_s) * 1048576 + 1048575 AS lo
+    WITH p, s, t, pb, r, hi, lo, [e IN r.ev WHERE e > lo AND e <= hi] AS inside
+    WHERE size(inside) > 0
+    WITH p, s, t, pb, hi, lo, collect(DISTINCT toLower(type(r))) AS kinds,
+         sum($weights[type(r)] * reduce(x = 0.0, e IN inside
+             | x + 2.0 ^ ((e / 1048576 - s.asof) / $half_life_s))) AS strength
+    CALL (pb, s, hi, lo) {
+        MATCH (pb)-[:HAS_ACCOUNT]->(:Account)-[r2:""" + INTERACTIONS + """]->(:Account)
+              <-[:HAS_ACCOUNT]-(o:Person)
+        WHERE o <> pb AND $topic IN r2.topics AND coalesce($weights[type(r2)], 0.0) > 0
+        WITH o, r2, [e IN r2.ev WHERE e > lo AND e <= hi] AS inside
+        WHERE size(inside) > 0
+        WITH o, sum($weights[type(r2)] * reduce(x = 0.0, e IN inside
+                 | x + 2.0 ^ ((e / 1048576 - s.asof) / $half_life_s))) AS st
         RETURN sum(log(1.0 + st)) AS out_weight
     }
     OPTIONAL MATCH (pb)-[ps:TOPIC_SCORE]->(t)

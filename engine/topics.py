@@ -4,11 +4,12 @@ For every topic *t* the engine keeps only the engagements made on posts about *t
 answer, comment, vote, ... whose post carries *t* among its tags, hashtags, subreddit or
 keyword topics), weights them exactly like the overall score (kind weights, half-life decay,
 window, ``log(1 + strength)`` per pair, see :class:`~influence.engine.model.ModelParams`) and
-runs weighted PageRank on that topic-filtered graph. One query reads every (engager,
-engaged, topic) pair with its weight; the per-topic PageRanks then run in scipy with GDS's
-exact formula (see :func:`pagerank`). One GDS projection with a relationship type per topic
-ran out of a 2 GB heap on 133 topics, and one projection per topic would scan the graph once
-per topic; the integration tests check the scipy result against GDS on a topic.
+runs weighted PageRank on that topic-filtered graph. One query reads every interaction
+relationship with topics as columns (:func:`topic_pairs` sums them into (topic, engager,
+engaged) pairs with numpy); the per-topic PageRanks then run in scipy with GDS's exact formula
+(see :func:`pagerank`). One GDS projection with a relationship type per topic ran out of a
+2 GB heap on 133 topics, and one projection per topic would scan the graph once per topic;
+the integration tests check the scipy result against GDS on a topic.
 
 The raw PageRank is mapped to 1-100 with the same log scale as the overall score, so a topic
 score of 40 means the same propagated support as an overall score of 40, only counted on one
@@ -20,18 +21,19 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from influence.domain import PublishPolicy, published_states
 from influence.engine import ranking
 from influence.engine import topic_queries as q
+from influence.engine.engagement import read_owners
 from influence.engine.model import ModelParams
 from influence.engine.privacy.consent import clear_objected_scores
+from influence.engine.scoring import type_weights, window_words
 from influence.errors import NotFoundError
 from influence.store import QueryRunner, Row
 from influence.timeutil import DAY_S
@@ -124,8 +126,9 @@ def scale(raw: float, base: float, reference: float) -> float:
     return round(100.0 * (1.0 + 99.0 * math.log(raw / base) / math.log(reference))) / 100.0
 
 
-def pagerank(sources: list[int], targets: list[int], weights: list[float], nodes: int,
-             params: ModelParams, *, teleport: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+def pagerank(sources: Sequence[int] | np.ndarray, targets: Sequence[int] | np.ndarray,
+             weights: Sequence[float] | np.ndarray, nodes: int, params: ModelParams, *,
+             teleport: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """GDS's weighted PageRank (:func:`influence.engine.ranking.pagerank`) with the model's
     damping, tolerance and iteration limit."""
     return ranking.pagerank(sources, targets, weights, nodes, damping=params.damping,
@@ -169,9 +172,71 @@ def personalised_topic_pagerank(all_pairs: list[Row], topic_pairs: list[Row],
     return {person: float(raw[i]) for person, i in index.items()}
 
 
+@dataclass(frozen=True)
+class TopicPairs:
+    """(topic, engager, engaged) pairs of people with their weight ``log(1 + strength)``,
+    sorted by topic; ``people`` are person node ids, ``ids`` their person ids."""
+
+    topic: np.ndarray
+    source: np.ndarray
+    target: np.ndarray
+    weight: np.ndarray
+    topics: list[str]
+    people: np.ndarray
+    ids: list[str]
+
+    def of(self, code: int) -> slice:
+        """The rows of one topic (by its code, an index into ``topics``)."""
+        return slice(int(np.searchsorted(self.topic, code, side="left")),
+                     int(np.searchsorted(self.topic, code, side="right")))
+
+    def rows(self, rows: slice) -> list[Row]:
+        """Some pairs as ``{source, target, weight}`` rows with person ids."""
+        return [{"source": self.ids[int(a)], "target": self.ids[int(b)], "weight": float(w)}
+                for a, b, w in zip(self.source[rows], self.target[rows], self.weight[rows],
+                                   strict=True)]
+
+
+def topic_pairs(store: QueryRunner, params: ModelParams, asof: int) -> TopicPairs:
+    """Every (topic, engager, engaged) pair of people with engagement on the topic inside the
+    window as of ``asof``, from one columnar read of the interactions that carry topics."""
+    people = store.columns(q.PERSON_IDS)
+    nodes = np.array(people["nodes"], dtype=np.int64)
+    owners = read_owners(store, nodes)
+    lo, hi = window_words(asof, params)
+    columns = store.columns(q.TOPIC_COLUMNS, lo=lo, hi=hi, asof=asof,
+                            half_life_s=params.half_life_days * DAY_S,
+                            weights=type_weights(params))
+    src, dst = owners.people_of(columns["sources"]), owners.people_of(columns["targets"])
+    lists: list[list[str]] = columns["topics"]
+    names = sorted({t for ts in lists for t in ts})
+    code = {name: i for i, name in enumerate(names)}
+    counts = np.array([len(ts) for ts in lists], dtype=np.int64)
+    topic = np.array([code[t] for ts in lists for t in ts], dtype=np.int64)
+    src, dst = np.repeat(src, counts), np.repeat(dst, counts)
+    parts = np.repeat(np.array(columns["parts"], dtype=np.float64), counts)
+    keep = (src >= 0) & (dst >= 0) & (src != dst)
+    n = max(len(nodes), 1)
+    key = (topic[keep] * n + src[keep]) * n + dst[keep]
+    unique, position = np.unique(key, return_inverse=True)
+    strength = np.bincount(position, weights=parts[keep], minlength=len(unique))
+    return TopicPairs(unique // (n * n), (unique // n) % n, unique % n, np.log1p(strength),
+                      names, nodes, list(people["ids"]))
+
+
+def all_pairs(pairs: TopicPairs) -> list[Row]:
+    """The topic-blind pair weights (``log(1 + strength)`` of all topics' strengths), as rows;
+    used by the evaluation's personalised-PageRank alternative."""
+    n = max(len(pairs.people), 1)
+    key = pairs.source.astype(np.int64) * n + pairs.target
+    unique, position = np.unique(key, return_inverse=True)
+    strength = np.bincount(position, weights=np.expm1(pairs.weight), minlength=len(unique))
+    return [{"source": pairs.ids[int(k // n)], "target": pairs.ids[int(k % n)],
+             "weight": float(w)} for k, w in zip(unique, np.log1p(strength), strict=True)]
+
+
 def compute_topic_scores(store: QueryRunner, params: ModelParams, asof: int | None = None,
-                         on_topic: Callable[[str], None] | None = None,
-                         topics_per_pass: int = 1000) -> TopicRun:
+                         on_topic: Callable[[str], None] | None = None) -> TopicRun:
     """Recompute every person's score on every topic and store them.
 
     Stored as ``(:Person)-[:TOPIC_SCORE {score, percentile, raw, asof, run}]->(:Topic)``;
@@ -182,8 +247,6 @@ def compute_topic_scores(store: QueryRunner, params: ModelParams, asof: int | No
         params: the model parameters (the same weights, decay and damping as the score).
         asof: scoring date as epoch seconds; default now.
         on_topic: called after each topic (for progress bars).
-        topics_per_pass: topics whose pairs are read in one query (bounds memory; each
-            pass scans the engagements once).
 
     Returns:
         A summary of the run.
@@ -193,55 +256,47 @@ def compute_topic_scores(store: QueryRunner, params: ModelParams, asof: int | No
     run_id = uuid.uuid4().hex
     base = 1.0 - params.damping
     known = sorted(r["topic"] for r in store.read(q.TOPIC_TYPES))
+    pairs = topic_pairs(store, params, asof)
     store.auto_commit(q.CLEAR_TOPIC_SCORES)
-    scored, written, pairs, batch = 0, 0, 0, []
-    # Topics are read in chunks so that memory stays bounded by topics_per_pass topics' pairs.
-    for start in range(0, len(known), topics_per_pass):
-        chunk = known[start:start + topics_per_pass]
-        rows_of_chunk = store.read(
-            q.TOPIC_PAIRS, topics=chunk, asof=asof,
-            window_s=params.window_days * DAY_S, half_life_s=params.half_life_days * DAY_S,
-            weights=params.kind_weights)
-        pairs += len(rows_of_chunk)
-        by_topic: dict[str, list[Row]] = defaultdict(list)
-        for row in rows_of_chunk:
-            by_topic[row["topic"]].append(row)
-        del rows_of_chunk
-        for topic in sorted(set(by_topic) & set(chunk)):
-            people = _topic_pagerank(by_topic.pop(topic), params)
-            if people:
+    floor = base * (1.0 + 1e-9)
+    scored, written = 0, 0
+    batch: dict[str, list[Any]] = {"topics": [], "people": [], "scores": [], "percentiles": [],
+                                   "raws": []}
+    codes = {name: i for i, name in enumerate(pairs.topics)}
+    for topic in known:
+        if topic in codes:
+            rows = pairs.of(codes[topic])
+            local, index = np.unique(np.concatenate([pairs.source[rows], pairs.target[rows]]),
+                                     return_inverse=True)
+            half = rows.stop - rows.start
+            raw, _ = pagerank(index[:half], index[half:], pairs.weight[rows], len(local), params)
+            above = raw > floor
+            if above.any():
                 scored += 1
-                values = [scale(r, base, params.scale_reference) for _, r in people]
-                for (person, r), value, pct in zip(people, values, ranking.percentiles(values),
-                                                   strict=True):
-                    batch.append({"person": person, "topic": topic, "score": value,
-                                  "percentile": pct, "raw": r})
-            if len(batch) >= WRITE_BATCH:
-                written += _flush(store, batch, asof, run_id)
-            if on_topic is not None:
-                on_topic(topic)
+                values = [scale(float(r), base, params.scale_reference) for r in raw[above]]
+                batch["topics"] += [topic] * len(values)
+                batch["people"] += pairs.people[local[above]].tolist()
+                batch["scores"] += values
+                batch["percentiles"] += ranking.percentiles(values)
+                batch["raws"] += raw[above].tolist()
+        if len(batch["people"]) >= WRITE_BATCH:
+            written += _flush(store, batch, asof, run_id)
+        if on_topic is not None:
+            on_topic(topic)
     written += _flush(store, batch, asof, run_id)
     clear_objected_scores(store)  # objection to profiling: no topic scores (docs/PRIVACY.md)
     store.write(q.MARK_TOPICS_SCORED, asof=asof, run=run_id)
-    return TopicRun(run_id, asof, len(known), scored, written, pairs,
+    return TopicRun(run_id, asof, len(known), scored, written, len(pairs.topic),
                     time.monotonic() - started)
 
 
-def _topic_pagerank(rows: list[Row], params: ModelParams) -> list[tuple[str, float]]:
-    """(person, raw) for everyone above the teleport share on one topic's pairs."""
-    index: dict[str, int] = {}
-    src = [index.setdefault(r["source"], len(index)) for r in rows]
-    dst = [index.setdefault(r["target"], len(index)) for r in rows]
-    raw, _ = pagerank(src, dst, [r["weight"] for r in rows], len(index), params)
-    floor = (1.0 - params.damping) * (1.0 + 1e-9)
-    return [(person, float(raw[i])) for person, i in index.items() if raw[i] > floor]
-
-
-def _flush(store: QueryRunner, batch: list[Row], asof: int, run_id: str) -> int:
-    count = len(batch)
-    if batch:
-        store.write(q.WRITE_TOPIC_SCORES, rows=list(batch), asof=asof, run=run_id)
-        batch.clear()
+def _flush(store: QueryRunner, batch: dict[str, list[Any]], asof: int, run_id: str) -> int:
+    count = len(batch["people"])
+    if count:
+        store.write(q.WRITE_TOPIC_SCORES, asof=asof, run=run_id,
+                    **{name: list(values) for name, values in batch.items()})
+        for values in batch.values():
+            values.clear()
     return count
 
 
@@ -326,8 +381,8 @@ def explain_topic(store: QueryRunner, person_id: str, topic: str, params: ModelP
         raise NotFoundError(f"The scores of {person_id!r} are not published.",
                             hint="Under the current publish policy this person is not shown.")
     rows = store.read(q.TOPIC_CONTRIBUTIONS, id=person_id, topic=topic,
-                      window_s=params.window_days * DAY_S,
-                      half_life_s=params.half_life_days * DAY_S, weights=params.kind_weights)
+                      window_s=int(params.window_days * DAY_S),
+                      half_life_s=params.half_life_days * DAY_S, weights=type_weights(params))
     if not rows:
         raise NotFoundError(f"{person_id!r} has received no engagement on {topic!r} (score 1).",
                             hint="See `influence topics person` for the person's topics.")

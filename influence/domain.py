@@ -44,3 +44,40 @@ class InteractionKind(StrEnum):
     RATE = "rate"
     LIKE = "like"
     FOLLOW = "follow"
+
+
+EVENT_TIME_SHIFT = 20
+"""Bits below the time in an interaction's event word (see :func:`event_word`)."""
+EVENT_TIME_UNIT = 1 << EVENT_TIME_SHIFT
+"""``word // EVENT_TIME_UNIT`` is the event's time in epoch seconds (Cypher: ``e / 1048576``)."""
+
+
+def event_word(at: int, interaction_key: str) -> int:
+    """One interaction as one 64-bit word: its time (high bits) and 20 bits of its id's hash.
+
+    Interactions are stored aggregated, one relationship per (actor account, target account,
+    kind, topics), each with the sorted-on-arrival list ``ev`` of its interactions' words
+    (docs/FORMATS.md, "The data model"). Equal words are the same interaction, which is how a
+    reload adds nothing; the time is ``word >> 20``. Two different interactions of the same
+    pair, kind and topics collide only when they happen in the same second *and* their ids
+    share 20 hash bits (about one in a million).
+    """
+    import hashlib
+
+    low = int.from_bytes(hashlib.blake2b(interaction_key.encode(), digest_size=8).digest(),
+                         "big") & (EVENT_TIME_UNIT - 1)
+    return (at << EVENT_TIME_SHIFT) | low
+
+
+def event_time(word: int) -> int:
+    """The epoch second of an event word."""
+    return word >> EVENT_TIME_SHIFT
+
+
+def relationship_type(kind: InteractionKind | str) -> str:
+    """The Neo4j relationship type that stores interactions of a kind (``answer`` -> ``ANSWER``)."""
+    return str(InteractionKind(kind).value).upper()
+
+
+INTERACTION_TYPES: tuple[str, ...] = tuple(relationship_type(k) for k in InteractionKind)
+"""Every relationship type between two accounts (one per interaction kind)."""

@@ -47,8 +47,9 @@ class BlueskyAdapter(JsonLinesSource):
     default_network = "bluesky"
 
     def __iter__(self) -> Items:
+        self.meter.reset()
         for path in self.files:
-            for line, raw, obj in read_objects(path):
+            for line, raw, obj in read_objects(path, meter=self.meter):
                 if isinstance(obj, str):
                     yield Rejected(path.name, line, raw, obj)
                     continue

@@ -26,8 +26,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+from pydantic import ValidationError
+
 from influence.errors import InvalidInputError
-from influence.loaders.base import Items, Rejected, RowError, build, parse_iso_utc
+from influence.loaders import files
+from influence.loaders.base import Items, Parsed, Rejected, RowError, build, parse_iso_utc
 from influence.loaders.records import (
     AccountRecord,
     ConsentRecord,
@@ -40,6 +44,7 @@ from influence.loaders.records import (
     TopicRecord,
 )
 
+_INTERACTION_LINE = b'"interaction"'
 MAX_LINE_BYTES = 1 << 20
 """Longer input lines are quarantined as oversized without being parsed."""
 
@@ -136,76 +141,72 @@ class CanonicalAdapter:
 
     def __init__(self, paths: list[Path], network: str | None = None,
                  max_line_bytes: int = MAX_LINE_BYTES, default_type: str | None = None) -> None:
-        self.files: list[Path] = []
-        for path in paths:
-            if path.is_dir():
-                self.files += sorted(p for p in path.iterdir()
-                                     if p.suffix.lower() in JSON_SUFFIXES + CSV_SUFFIXES)
-            elif path.is_file():
-                self.files.append(path)
-            else:
-                raise InvalidInputError(f"{path} does not exist.",
-                                        hint="Give canonical .jsonl or .csv files or folders.")
-        if not self.files:
-            raise InvalidInputError("No canonical input files found.",
-                                    hint="Files must end in .jsonl, .ndjson, .json or .csv.")
+        self.files = files.input_files(paths, JSON_SUFFIXES + CSV_SUFFIXES, "canonical")
         self.network = network
         self.default_type = default_type
         self.max_line_bytes = max_line_bytes
+        self.meter = files.ByteMeter(files.size_of(self.files))
 
     def total_rows(self) -> int:
-        """Lines in all files (an upper bound for CSV headers), for progress bars."""
-        total = 0
-        for path in self.files:
-            with path.open("rb") as fh:
-                total += sum(buf.count(b"\n") for buf in iter(lambda: fh.read(1 << 20), b""))
-        return total
+        """Lines in all files (an upper bound for CSV headers), for progress bars (estimated
+        for compressed files)."""
+        return sum(files.count_lines(path) for path in self.files)
 
     def __iter__(self) -> Items:
+        self.meter.reset()
         for path in self.files:
-            if path.suffix.lower() in CSV_SUFFIXES:
+            if files.logical_suffix(path) in CSV_SUFFIXES:
                 yield from self._csv(path)
             else:
                 yield from self._jsonl(path)
 
     def _jsonl(self, path: Path) -> Items:
         source = path.name
-        with path.open("rb") as fh:
-            for number, raw_bytes in enumerate(fh, start=1):
-                if len(raw_bytes) > self.max_line_bytes:
-                    yield Rejected(source, number, raw_bytes[:200].decode("utf-8", "replace"),
-                                   f"oversized record: {len(raw_bytes)} bytes > "
-                                   f"{self.max_line_bytes}")
+        for number, raw_bytes in files.numbered_lines(path, self.meter):
+            if len(raw_bytes) > self.max_line_bytes:
+                yield Rejected(source, number, raw_bytes[:200].decode("utf-8", "replace"),
+                               f"oversized record: {len(raw_bytes)} bytes > "
+                               f"{self.max_line_bytes}")
+                continue
+            try:
+                raw = raw_bytes.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield Rejected(source, number, raw_bytes.decode("utf-8", "replace"),
+                               f"bad encoding: {exc}")
+                continue
+            text = raw.strip()
+            if not text:
+                continue
+            if self.default_type is None and _INTERACTION_LINE in raw_bytes:
+                try:  # a plain interaction: one validation in pydantic's own JSON parser
+                    yield Parsed(source, number, (InteractionRecord.model_validate_json(text),))
                     continue
-                try:
-                    raw = raw_bytes.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    yield Rejected(source, number, raw_bytes.decode("utf-8", "replace"),
-                                   f"bad encoding: {exc}")
-                    continue
-                text = raw.strip()
-                if not text:
-                    continue
-                try:
+                except ValidationError:
+                    pass  # anything less plain gets the full treatment and its reasons
+            try:
+                fields = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                try:  # the standard parser accepts a little more (NaN) and explains better
                     fields = json.loads(text)
                 except json.JSONDecodeError as exc:
                     yield Rejected(source, number, text, f"malformed JSON: {exc}")
                     continue
-                if not isinstance(fields, dict):
-                    yield Rejected(source, number, text, "malformed JSON: not an object")
-                    continue
-                yield build(source, number, text, self._make(fields, self.default_type))
+            if not isinstance(fields, dict):
+                yield Rejected(source, number, text, "malformed JSON: not an object")
+                continue
+            yield build(source, number, text, self._make(fields, self.default_type))
 
     def _make(self, fields: dict[str, Any], default_type: str | None) -> Iterator[Record]:
         yield to_record(fields, default_type, self.network)
 
     def _csv(self, path: Path) -> Items:
         source = path.name
-        default_type = self.default_type or _FILE_TYPES.get(path.stem.lower())
-        with path.open("r", encoding="utf-8", errors="surrogateescape", newline="") as fh:
+        default_type = self.default_type or _FILE_TYPES.get(files.logical_stem(path).lower())
+        last_line = 0
+        with files.decoding_errors(path, lambda: f"after line {last_line}"), \
+                files.open_text(path, self.meter, errors="surrogateescape", newline="") as fh:
             reader = csv.reader(fh)
             header: list[str] | None = None
-            last_line = 0
             for row in reader:
                 first_line, last_line = last_line + 1, reader.line_num
                 if header is None:

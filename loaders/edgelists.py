@@ -9,9 +9,12 @@ malformed lines are rejected with a reason (the writer quarantines them). Format
 * ``konect``: ``from to weight unix_seconds`` with ``%`` comment lines; the weight is kept
   as the interaction's ``value``; kind ``message`` by default.
 * ``bitcoin``: ``Source,Target,Rating,Time`` CSV (header optional); a ``rate`` interaction
-  whose ``value`` is the rating (-10..+10).
+  whose ``value`` is the rating (-10..+10). ``Time`` may have a fraction (SNAP's Bitcoin OTC
+  file has ``1289241911.72836``); it is floored to whole seconds.
 
-Interaction ids are the line numbers, so reloading the same file is idempotent.
+Files may be compressed (gzip, bzip2, xz, zstd: :mod:`influence.loaders.files`), e.g. SNAP's
+own ``soc-sign-bitcoinotc.csv.gz``. Interaction ids are the line numbers, so reloading the same
+file is idempotent.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from influence.errors import InvalidInputError
+from influence.loaders import files
 from influence.loaders.base import Items, RowError, build
 from influence.loaders.records import InteractionKind, InteractionRecord
 
@@ -34,14 +38,15 @@ DEFAULT_NETWORKS: dict[EdgeFormat, str] = {
 _BITCOIN_HEADER = "source,target,rating,time"
 
 
-def _epoch(value: str) -> int:
+def _epoch(value: str, fractional: bool = False) -> int:
+    """Whole epoch seconds; with ``fractional``, a fraction is floored instead of refused."""
     try:
         number = float(value)
     except ValueError as exc:
         raise RowError(f"unparseable timestamp: {value!r} is not a number") from exc
-    if not math.isfinite(number) or number != int(number):
+    if not math.isfinite(number) or (not fractional and number != int(number)):
         raise RowError(f"unparseable timestamp: {value!r} is not whole epoch seconds")
-    return int(number)
+    return math.floor(number)
 
 
 def _number(value: str, what: str) -> float:
@@ -73,35 +78,40 @@ class EdgeListAdapter:
         if fmt not in EDGE_FORMATS:
             raise InvalidInputError(f"Unknown edge-list format {fmt!r}.",
                                     hint=f"Use one of {', '.join(EDGE_FORMATS)}.")
+        if path.is_dir():
+            raise InvalidInputError(f"{path} is a folder; an edge-list loader reads one file.",
+                                    hint="Pass the path of the file, e.g. CollegeMsg.txt.")
         if not path.is_file():
             raise InvalidInputError(f"No edge-list file at {path}.",
                                     hint="Pass the path of the file, e.g. CollegeMsg.txt.")
+        files.require_supported(path)  # refuse an archive or compression we do not read
         self.path = path
         self.fmt = fmt
         self.network = network or DEFAULT_NETWORKS[fmt]
         self.kind = kind
+        self.meter = files.ByteMeter(files.size_of([path]))
 
     def total_rows(self) -> int:
-        """Number of lines in the file (an upper bound on items, for progress bars)."""
-        with self.path.open("rb") as fh:
-            return sum(1 for _ in fh)
+        """Number of lines in the file (an upper bound on items, for progress bars; an
+        estimate for a compressed file)."""
+        return files.count_lines(self.path)
 
     def __iter__(self) -> Items:
         source = self.path.name
-        with self.path.open("rb") as fh:
-            for number, raw_bytes in enumerate(fh, start=1):
-                try:
-                    raw = raw_bytes.decode("utf-8").strip()
-                except UnicodeDecodeError as exc:
-                    raw = raw_bytes.decode("utf-8", "replace").strip()
-                    yield build(source, number, raw, self._fail(f"bad encoding: {exc}"))
-                    continue
-                if not raw or raw.startswith(("%", "#")):
-                    continue
-                if self.fmt == "bitcoin" and number == 1 and raw.lower().replace(
-                        " ", "") == _BITCOIN_HEADER:
-                    continue
-                yield build(source, number, raw, self._records(number, raw))
+        self.meter.reset()
+        for number, raw_bytes in files.numbered_lines(self.path, self.meter):
+            try:
+                raw = raw_bytes.decode("utf-8").strip()
+            except UnicodeDecodeError as exc:
+                raw = raw_bytes.decode("utf-8", "replace").strip()
+                yield build(source, number, raw, self._fail(f"bad encoding: {exc}"))
+                continue
+            if not raw or raw.startswith(("%", "#")):
+                continue
+            if self.fmt == "bitcoin" and number == 1 and raw.lower().replace(
+                    " ", "") == _BITCOIN_HEADER:
+                continue
+            yield build(source, number, raw, self._records(number, raw))
 
     @staticmethod
     def _fail(reason: str) -> Iterator[InteractionRecord]:
@@ -138,7 +148,7 @@ class EdgeListAdapter:
                 raise RowError(f"wrong field count: expected 'Source,Target,Rating,Time', "
                                f"got {len(fields)} field(s)")
             actor, target = fields[0], fields[1]
-            value, at = _number(fields[2], "rating"), _epoch(fields[3])
+            value, at = _number(fields[2], "rating"), _epoch(fields[3], fractional=True)
             kind = InteractionKind.RATE
         yield InteractionRecord(network=self.network, id=str(number), actor=actor,
                                 target=target, kind=kind, at=at, value=value)

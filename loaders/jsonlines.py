@@ -7,80 +7,76 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from influence.errors import InvalidInputError
+from influence.loaders import files
 from influence.loaders.base import Items, RowError, parse_iso_utc
 
 MAX_LINE_BYTES = 4 << 20
 """Longer lines (4 MiB) are rejected as oversized without being parsed."""
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
-def input_files(paths: list[Path], suffixes: tuple[str, ...] = (".jsonl", ".ndjson", ".json")
-                ) -> list[Path]:
-    """Files given directly, plus the matching files of given folders (sorted).
+def input_files(paths: list[Path], suffixes: tuple[str, ...] = JSON_SUFFIXES) -> list[Path]:
+    """Files given directly, plus the matching files of given folders (sorted); compressed
+    files count by the suffix under the compression suffix (``RC_2024-05.ndjson.zst``).
 
     Raises:
-        InvalidInputError: a path does not exist or nothing matched.
+        InvalidInputError: a path does not exist, nothing matched, or a file is an archive or
+            compression the loaders do not read.
     """
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix.lower() in suffixes)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise InvalidInputError(f"{path} does not exist.")
-    if not files:
-        raise InvalidInputError("No input files found.",
-                                hint=f"Give files or folders of {', '.join(suffixes)} files.")
-    return files
+    return files.input_files(paths, suffixes, "JSON Lines")
 
 
-def count_lines(path: Path, chunk: int = 1 << 20) -> int:
-    """Newlines in a file, read in chunks (for progress totals of large inputs)."""
-    with path.open("rb") as fh:
-        return sum(block.count(b"\n") for block in iter(lambda: fh.read(chunk), b""))
+def count_lines(path: Path) -> int:
+    """Newlines in a file, for progress totals (an estimate for compressed files:
+    :func:`influence.loaders.files.count_lines`)."""
+    return files.count_lines(path)
 
 
 class JsonLinesSource:
-    """What the JSON Lines adapters share: their input files, network name and row total."""
+    """What the JSON Lines adapters share: their input files, network name, row total and a
+    meter of the bytes read from disk (for progress on compressed size)."""
 
     default_network = ""
+    passes = 1
+    """How many times one iteration reads every file (its byte total counts each)."""
 
     def __init__(self, paths: list[Path], network: str | None = None) -> None:
         self.files = input_files(paths)
         self.network = network or self.default_network
+        self.meter = files.ByteMeter(self.passes * files.size_of(self.files))
 
     def total_rows(self) -> int:
-        """Lines in all files (the progress bar's total)."""
+        """Lines in all files (the progress bar's total; estimated for compressed files)."""
         return sum(count_lines(p) for p in self.files)
 
     def __iter__(self) -> Items:
         raise NotImplementedError  # each adapter reads its own record shapes
 
 
-def read_objects(path: Path, max_line_bytes: int = MAX_LINE_BYTES
+def read_objects(path: Path, max_line_bytes: int = MAX_LINE_BYTES,
+                 meter: files.ByteMeter | None = None
                  ) -> Iterator[tuple[int, str, dict[str, Any] | str]]:
-    """(line number, raw text, the object or a rejection reason) for each non-blank line."""
-    with path.open("rb") as fh:
-        for number, raw_bytes in enumerate(fh, start=1):
-            if len(raw_bytes) > max_line_bytes:
-                yield (number, raw_bytes[:200].decode("utf-8", "replace"),
-                       f"oversized record: {len(raw_bytes)} bytes > {max_line_bytes}")
-                continue
-            try:
-                text = raw_bytes.decode("utf-8").strip()
-            except UnicodeDecodeError as exc:
-                yield number, raw_bytes.decode("utf-8", "replace"), f"bad encoding: {exc}"
-                continue
-            if not text:
-                continue
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield number, text, f"malformed JSON: {exc}"
-                continue
-            yield number, text, value if isinstance(value, dict) else \
-                "malformed JSON: not an object"
+    """(line number, raw text, the object or a rejection reason) for each non-blank line
+    (of the decompressed content, for a compressed file)."""
+    for number, raw_bytes in files.numbered_lines(path, meter):
+        if len(raw_bytes) > max_line_bytes:
+            yield (number, raw_bytes[:200].decode("utf-8", "replace"),
+                   f"oversized record: {len(raw_bytes)} bytes > {max_line_bytes}")
+            continue
+        try:
+            text = raw_bytes.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            yield number, raw_bytes.decode("utf-8", "replace"), f"bad encoding: {exc}"
+            continue
+        if not text:
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield number, text, f"malformed JSON: {exc}"
+            continue
+        yield number, text, value if isinstance(value, dict) else \
+            "malformed JSON: not an object"
 
 
 def need(obj: dict[str, Any], *fields: str) -> None:

@@ -10,7 +10,8 @@
   node (``--label-attribute``, default ``value``); a separate label file is then optional.
 
 Self-loops are dropped (they carry no community information). Edges are kept as read; the
-evaluation decides whether to symmetrise them.
+evaluation decides whether to symmetrise them. Every file may be compressed (gzip, bzip2, xz,
+zstd; :mod:`influence.loaders.files`), e.g. ``polbooks.gml.gz``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from influence.errors import InvalidInputError
+from influence.loaders import files
 
 _SPLIT = re.compile(r"[\s,;]+")
 _HEADER_WORDS = frozenset({"source", "target", "src", "dst", "from", "to", "weight", "node",
@@ -48,12 +50,19 @@ class LabelledGraph:
         self._index: dict[str, int] = {n: i for i, n in enumerate(self.names)}
 
 
-def _rows(path: Path) -> list[tuple[int, list[str]]]:
+def _text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return files.read_text(path)
     except OSError as exc:
         raise InvalidInputError(f"Cannot read {path}: {exc}",
                                 hint="Check the path of --edges / --labels.") from exc
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"{path} is not UTF-8 text: {exc}",
+                                hint="Convert it, e.g. iconv -f WINDOWS-1252 -t UTF-8.") from exc
+
+
+def _rows(path: Path) -> list[tuple[int, list[str]]]:
+    text = _text(path)
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -131,9 +140,10 @@ def read_gml(path: Path, label_attribute: str = "value") -> LabelledGraph:
     """
     import networkx as nx
 
+    text = _text(path)
     try:
-        source = nx.read_gml(path, label="id")
-    except (OSError, nx.NetworkXError) as exc:
+        source = nx.parse_gml(text.splitlines(), label="id")
+    except nx.NetworkXError as exc:
         raise InvalidInputError(f"Cannot read GML {path}: {exc}",
                                 hint="Expected a GML file with 'node [ id ... ]' entries.") from exc
     graph = LabelledGraph()
@@ -158,7 +168,7 @@ def read_labelled(edges: Path, labels: Path | None, label_attribute: str = "valu
     Raises:
         InvalidInputError: unreadable input, or no labels at all.
     """
-    if edges.suffix.lower() == ".gml":
+    if files.logical_suffix(edges) == ".gml":
         graph = read_gml(edges, label_attribute)
     else:
         graph = read_edge_list(edges)

@@ -122,22 +122,52 @@ ENSURE_ACCOUNTS = Query(
     UNWIND $rows AS row
     MERGE (a:Account {key: row.key})
     ON CREATE SET a.network = row.network, a.id = row.id
+    RETURN collect(row.key) AS keys, collect(id(a)) AS ids
     """,
 )
 
+# Interactions, aggregated: one relationship per (actor account, target account, kind, topics),
+# typed by the kind (ANSWER, LIKE, ...), keyed by `tk` (the sorted topics joined by '|', '' for
+# none), holding `ev`, the event words of its interactions (influence.domain.event_word), and
+# `vals` (their signed values, NaN where none) when the source has values. A row carries the
+# events of one such group in the batch; only words not yet in `ev` are added, so reloading
+# adds nothing. A row with a post and no topics takes the post's topics.
 UPSERT_INTERACTIONS = Query(
     "upsert_interactions",
     """
     UNWIND $rows AS row
-    MATCH (a:Account {key: row.actor_key})
-    MATCH (b:Account {key: row.target_key})
-    MERGE (a)-[r:ENGAGED {id: row.key}]->(b)
-    SET r.kind = row.kind, r.at = row.at, r.network = row.network, r.post = row.post_key,
-        r.value = row.value,
-        r.topics = CASE WHEN size(row.topics) = 0 AND row.post_key IS NOT NULL
-                        THEN coalesce(head(COLLECT { MATCH (p:Post {key: row.post_key})
-                                                     RETURN p.topics }), [])
-                        ELSE row.topics END
+    MATCH (a:Account) WHERE id(a) = row.a
+    MATCH (b:Account) WHERE id(b) = row.b
+    WITH a, b, row, CASE WHEN row.post IS NULL THEN row.topics
+                         ELSE coalesce(head(COLLECT { MATCH (p:Post {key: row.post})
+                                                      RETURN p.topics }), []) END AS topics
+    WITH a, b, row, topics,
+         reduce(k = '', t IN topics | k + CASE WHEN k = '' THEN '' ELSE '|' END + t) AS tk
+    MERGE (a)-[r:$(row.type) {tk: tk}]->(b)
+    ON CREATE SET r.ev = [], r.topics = CASE WHEN size(topics) = 0 THEN null ELSE topics END
+    WITH r, row, [i IN range(0, size(row.ev) - 1) WHERE NOT row.ev[i] IN r.ev] AS fresh
+    WHERE size(fresh) > 0
+    SET r.vals = CASE WHEN row.vals IS NULL AND r.vals IS NULL THEN null
+                      ELSE coalesce(r.vals, [e IN r.ev | 0.0 / 0.0])
+                           + [i IN fresh | coalesce(row.vals[i], 0.0 / 0.0)] END,
+        r.ev = r.ev + [i IN fresh | row.ev[i]]
+    RETURN sum(size(fresh)) AS added
+    """,
+)
+
+# Take interactions out again (by their event words): a relationship left without events goes.
+RETRACT_INTERACTIONS = Query(
+    "retract_interactions",
+    """
+    UNWIND $rows AS row
+    MATCH (a:Account {key: row.a})-[r]->(b:Account {key: row.b})
+    WHERE type(r) = row.type
+    WITH r, [i IN range(0, size(r.ev) - 1) WHERE NOT r.ev[i] IN row.ev] AS keep
+    WHERE size(keep) < size(r.ev)
+    FOREACH (_ IN CASE WHEN size(keep) = 0 THEN [1] ELSE [] END | DELETE r)
+    FOREACH (_ IN CASE WHEN size(keep) > 0 THEN [1] ELSE [] END |
+        SET r.vals = CASE WHEN r.vals IS NULL THEN null ELSE [i IN keep | r.vals[i]] END,
+            r.ev = [i IN keep | r.ev[i]])
     """,
 )
 
@@ -169,53 +199,8 @@ GRAPH_COUNTS = Query(
     CALL () { MATCH (n:Account) RETURN count(n) AS accounts }
     CALL () { MATCH (n:Post) RETURN count(n) AS posts }
     CALL () { MATCH (n:Topic) RETURN count(n) AS topics }
-    CALL () { MATCH ()-[r:ENGAGED]->() RETURN count(r) AS interactions }
-    RETURN people, accounts, posts, topics, interactions
-    """,
-)
-
-BULK_ACCOUNTS = Query(
-    "bulk_accounts",
-    """
-    LOAD CSV WITH HEADERS FROM $url AS row
-    CALL (row) {
-        MERGE (a:Account {key: row.key})
-        ON CREATE SET a.network = row.network, a.id = row.id
-    } IN TRANSACTIONS OF $batch ROWS
-    """,
-)
-
-BULK_CREATE_INTERACTIONS = Query(
-    "bulk_create_interactions",
-    """
-    LOAD CSV WITH HEADERS FROM $url AS row
-    CALL (row) {
-        MATCH (a:Account {key: row.actor_key})
-        MATCH (b:Account {key: row.target_key})
-        CREATE (a)-[:ENGAGED {id: row.key, kind: row.kind, at: toInteger(row.at),
-                network: row.network, post: row.post_key, value: toFloat(row.value),
-                topics: CASE WHEN row.topics IS NOT NULL THEN split(row.topics, '|')
-                             WHEN row.post_key IS NULL THEN []
-                             ELSE coalesce(head(COLLECT { MATCH (p:Post {key: row.post_key})
-                                                          RETURN p.topics }), []) END}]->(b)
-    } IN TRANSACTIONS OF $batch ROWS
-    """,
-)
-
-BULK_MERGE_INTERACTIONS = Query(
-    "bulk_merge_interactions",
-    """
-    LOAD CSV WITH HEADERS FROM $url AS row
-    CALL (row) {
-        MATCH (a:Account {key: row.actor_key})
-        MATCH (b:Account {key: row.target_key})
-        MERGE (a)-[r:ENGAGED {id: row.key}]->(b)
-        SET r.kind = row.kind, r.at = toInteger(row.at), r.network = row.network,
-            r.post = row.post_key, r.value = toFloat(row.value),
-            r.topics = CASE WHEN row.topics IS NOT NULL THEN split(row.topics, '|')
-                            WHEN row.post_key IS NULL THEN []
-                            ELSE coalesce(head(COLLECT { MATCH (p:Post {key: row.post_key})
-                                                         RETURN p.topics }), []) END
-    } IN TRANSACTIONS OF $batch ROWS
+    CALL () { MATCH (:Account)-[r]->(:Account)
+              RETURN coalesce(sum(size(r.ev)), 0) AS interactions, count(r) AS groups }
+    RETURN people, accounts, posts, topics, interactions, groups
     """,
 )

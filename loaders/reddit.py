@@ -1,5 +1,6 @@
 """Adapter for Reddit dumps in the Pushshift NDJSON shape (``RS_*`` submissions and
-``RC_*`` comments, one JSON object per line; decompress ``.zst`` first).
+``RC_*`` comments, one JSON object per line), plain or compressed: the ``.zst`` files as
+Pushshift publishes them are read as they are.
 
 Two passes: the first indexes the author of every submission (``t3_<id>``) and comment
 (``t1_<id>``) so that the second can credit the author a comment replies to. Memory grows
@@ -56,18 +57,20 @@ class RedditAdapter(JsonLinesSource):
     """Reads Pushshift-shaped submissions and comments (files or folders)."""
 
     default_network = "reddit"
+    passes = 2
 
     def __init__(self, paths: list[Path], network: str | None = None) -> None:
         super().__init__(paths, network)
         self.authors: dict[str, str | None] = {}
 
     def __iter__(self) -> Items:
+        self.meter.reset()
         for path in self.files:
-            for _, _, obj in read_objects(path):
+            for _, _, obj in read_objects(path, meter=self.meter):
                 if isinstance(obj, dict) and obj.get("id"):
                     self.authors[_fullname(obj)] = _author(obj)
         for path in self.files:
-            for line, raw, obj in read_objects(path):
+            for line, raw, obj in read_objects(path, meter=self.meter):
                 if isinstance(obj, str):
                     yield Rejected(path.name, line, raw, obj)
                 else:

@@ -15,6 +15,10 @@ What becomes what:
   type 1, ``duplicate`` for 3); links to posts missing from Posts.xml are quarantined.
 * ``Badges.xml``: read and skipped with a reason: badges are awarded by the site's software,
   not by people, so they are not an engagement the model could weigh.
+
+Each file may be compressed (``Posts.xml.gz``, ``Votes.xml.zst``, ...: gzip, bzip2, xz,
+zstd, see :mod:`influence.loaders.files`); the ``.7z`` archive archive.org ships must be
+extracted first.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring
 
 from influence.errors import InvalidInputError
+from influence.loaders import files
 from influence.loaders.base import (
     Item,
     Items,
@@ -67,22 +72,26 @@ class _Post:
     tags: tuple[str, ...]
 
 
-def _rows(path: Path) -> Iterator[tuple[int, str, dict[str, str] | str]]:
+def _is_row(raw: bytes) -> bool:
+    return raw.lstrip().startswith(b"<row")
+
+
+def _rows(path: Path, meter: files.ByteMeter | None = None
+          ) -> Iterator[tuple[int, str, dict[str, str] | str]]:
     """(line number, raw line, attributes or a rejection reason) for every ``<row>`` line."""
-    with path.open("rb") as fh:
-        for number, raw_bytes in enumerate(fh, start=1):
-            try:
-                raw = raw_bytes.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield number, raw_bytes.decode("utf-8", "replace"), f"bad encoding: {exc}"
-                continue
-            text = raw.strip()
-            if not text.startswith("<row"):
-                continue  # XML declaration, root element
-            try:
-                yield number, text, dict(fromstring(text).attrib)
-            except ParseError as exc:
-                yield number, text, f"malformed XML row: {exc}"
+    for number, raw_bytes in files.numbered_lines(path, meter):
+        try:
+            raw = raw_bytes.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, raw_bytes.decode("utf-8", "replace"), f"bad encoding: {exc}"
+            continue
+        text = raw.strip()
+        if not text.startswith("<row"):
+            continue  # XML declaration, root element
+        try:
+            yield number, text, dict(fromstring(text).attrib)
+        except ParseError as exc:
+            yield number, text, f"malformed XML row: {exc}"
 
 
 def _tags(value: str | None) -> tuple[str, ...]:
@@ -93,33 +102,42 @@ class StackExchangeAdapter:
     """Reads a dump directory; ``network`` names the site (default ``stackexchange``)."""
 
     def __init__(self, directory: Path, network: str = "stackexchange") -> None:
-        missing = [name for name in ("Users.xml", "Posts.xml") if not (directory / name).exists()]
+        if directory.is_file():
+            raise InvalidInputError(
+                f"{directory} is a file; the Stack Exchange loader reads a dump folder.",
+                hint="archive.org ships each site as a .7z archive: extract it "
+                f"(7z x {directory.name}) and point at the folder that holds Users.xml, "
+                "Posts.xml, ...")
+        self.members = {name: path for name in FILES
+                        if (path := files.find_member(directory, name)) is not None}
+        missing = [name for name in ("Users.xml", "Posts.xml") if name not in self.members]
         if missing:
             raise InvalidInputError(
                 f"{directory} is not a Stack Exchange dump: {', '.join(missing)} missing.",
                 hint="Point at the folder that holds the site's XML files "
-                "(Users.xml, Posts.xml, Votes.xml, Comments.xml, ...).",
+                "(Users.xml, Posts.xml, Votes.xml, Comments.xml, ...; each may be compressed, "
+                "e.g. Posts.xml.gz).",
             )
+        for path in self.members.values():
+            files.require_supported(path)  # refuse an archive or compression we do not read
         self.directory = directory
         self.network = network
         self.posts: dict[str, _Post] = {}
         self.votes: dict[str, Counter[str]] = {}
+        # Posts.xml is read twice per pass: once to index the posts, once to load them.
+        self.meter = files.ByteMeter(files.size_of(self.files())
+                                     + files.size_of([self.members["Posts.xml"]]))
 
     def files(self) -> list[Path]:
         """The dump's files that exist (they fingerprint a resumable load)."""
-        return [self.directory / n for n in FILES if (self.directory / n).exists()]
+        return [self.members[n] for n in FILES if n in self.members]
 
     def total_rows(self) -> int:
-        """Rows in all files, for progress bars."""
-        total = 0
-        for name in FILES:
-            path = self.directory / name
-            if path.exists():
-                with path.open("rb") as fh:
-                    total += sum(1 for line in fh if line.lstrip().startswith(b"<row"))
-        return total
+        """Rows in all files, for progress bars (estimated for compressed files)."""
+        return sum(files.count_lines(path, _is_row) for path in self.files())
 
     def __iter__(self) -> Items:
+        self.meter.reset()
         yield from self._users()
         self._index_posts()
         yield from self._votes_pass()
@@ -134,9 +152,9 @@ class StackExchangeAdapter:
     # --- passes ---------------------------------------------------------------------------
 
     def _file(self, name: str) -> Iterator[tuple[int, str, dict[str, str] | str]]:
-        path = self.directory / name
-        if path.exists():
-            yield from _rows(path)
+        path = self.members.get(name)
+        if path is not None:
+            yield from _rows(path, self.meter)
 
     def _users(self) -> Items:
         for line, raw, row in self._file("Users.xml"):

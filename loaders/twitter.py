@@ -39,8 +39,9 @@ class TwitterAdapter(JsonLinesSource):
     default_network = "twitter"
 
     def __iter__(self) -> Items:
+        self.meter.reset()
         for path in self.files:
-            for line, raw, obj in read_objects(path):
+            for line, raw, obj in read_objects(path, meter=self.meter):
                 if isinstance(obj, str):
                     yield Rejected(path.name, line, raw, obj)
                 elif isinstance(obj.get("data"), list):

@@ -5,17 +5,23 @@ nothing the engine uses, tallied by reason) or quarantined (bad, written to the 
 file with its source line and reason): ``read == loaded + skipped + quarantined``.
 
 Writes are batched ``UNWIND ... MERGE`` statements, so writing the same records twice leaves
-the same graph. With a :class:`~influence.loaders.checkpoint.Checkpoint`, the position of the
+the same graph. Interactions are written aggregated: one relationship per (actor account,
+target account, kind, topics) carrying the event words of its interactions
+(:func:`influence.domain.event_word`); a batch groups its interactions first, so a pair that
+interacts often costs one write per batch, and only events a relationship does not hold yet
+are added. With a :class:`~influence.loaders.checkpoint.Checkpoint`, the position of the
 last item whose batch has committed is stored after each flush; a rerun after a crash skips
 to it (re-applying at most one batch, which is harmless because the writes are idempotent).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from influence.domain import event_word, relationship_type
 from influence.loaders import queries as q
 from influence.loaders.base import Item, Parsed, Rejected, Skipped
 from influence.loaders.checkpoint import Checkpoint
@@ -43,16 +49,7 @@ def _key(network: str, ident: str | None) -> str | None:
 
 
 def _rows(record: Record) -> list[tuple[str, dict[str, Any]]]:  # noqa: PLR0911 - one per type
-    if isinstance(record, InteractionRecord):
-        return [("interactions", {
-            "key": _key(record.network, record.id), "network": record.network,
-            "actor": record.actor, "target": record.target,
-            "actor_key": _key(record.network, record.actor),
-            "target_key": _key(record.network, record.target),
-            "kind": record.kind.value, "at": record.at,
-            "post_key": _key(record.network, record.post), "topics": list(record.topics),
-            "value": record.value,
-        })]
+    """The rows of every record but an interaction (those are grouped, see :class:`Events`)."""
     if isinstance(record, AccountRecord):
         rows: list[tuple[str, dict[str, Any]]] = [("accounts", {
             "key": record.key, "network": record.network, "id": record.id,
@@ -67,7 +64,7 @@ def _rows(record: Record) -> list[tuple[str, dict[str, Any]]]:  # noqa: PLR0911 
             "key": _key(record.network, record.id), "network": record.network, "id": record.id,
             "kind": record.kind, "created_at": record.created_at, "author": record.author,
             "author_key": _key(record.network, record.author),
-            "parent_key": _key(record.network, record.parent), "topics": list(record.topics),
+            "parent_key": _key(record.network, record.parent), "topics": sorted(set(record.topics)),
             "upvotes": record.upvotes, "downvotes": record.downvotes,
         })]
     if isinstance(record, LinkRecord):
@@ -87,14 +84,48 @@ def _rows(record: Record) -> list[tuple[str, dict[str, Any]]]:  # noqa: PLR0911 
                          "source": record.source, "at": record.at})]
 
 
-def _endpoints(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The distinct accounts at either end of a batch of interactions."""
-    seen: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        for key, ident in ((row["actor_key"], row["actor"]), (row["target_key"], row["target"])):
-            if key not in seen:
-                seen[key] = {"key": key, "network": row["network"], "id": ident}
-    return list(seen.values())
+GroupKey = tuple[str, str, str, str, tuple[str, ...], str | None]
+"""network, actor, target, kind, sorted topics, post key (only when no topics)."""
+
+
+@dataclass
+class Events:
+    """The interactions of one batch, grouped as they are stored: by (network, actor, target,
+    kind, topics), each group a list of event words and (when the source has them) values."""
+
+    groups: dict[GroupKey, tuple[list[int], list[float | None]]] = field(default_factory=dict)
+    count: int = 0
+
+    def add(self, record: InteractionRecord) -> None:
+        topics = tuple(sorted(set(record.topics))) if record.topics else ()
+        post = None if topics or record.post is None else f"{record.network}:{record.post}"
+        key = (record.network, record.actor, record.target, record.kind.value, topics, post)
+        words, values = self.groups.setdefault(key, ([], []))
+        words.append(event_word(record.at, f"{record.network}:{record.id}"))
+        values.append(record.value)
+        self.count += 1
+
+    def endpoints(self) -> list[dict[str, Any]]:
+        """The distinct accounts at either end of the batch's interactions."""
+        seen: dict[str, dict[str, Any]] = {}
+        for network, actor, target, *_ in self.groups:
+            for ident in (actor, target):
+                seen.setdefault(f"{network}:{ident}", {"key": f"{network}:{ident}",
+                                                     "network": network, "id": ident})
+        return list(seen.values())
+
+    def rows(self, node_ids: dict[str, int]) -> list[dict[str, Any]]:
+        """One write row per group, with the accounts' node ids."""
+        out = []
+        for (network, actor, target, kind, topics, post), (words, values) in self.groups.items():
+            valued = any(v is not None for v in values)
+            out.append({
+                "a": node_ids[f"{network}:{actor}"], "b": node_ids[f"{network}:{target}"],
+                "type": relationship_type(kind), "topics": list(topics), "post": post,
+                "ev": words,
+                "vals": [math.nan if v is None else v for v in values] if valued else None,
+            })
+        return out
 
 
 _ORDER = (("people", q.UPSERT_PEOPLE), ("accounts", q.UPSERT_ACCOUNTS),
@@ -115,36 +146,72 @@ class Writer:
     store: QueryRunner | None
     batch_size: int = 5000
     _buffers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _events: Events = field(default_factory=Events)
     written: dict[str, int] = field(default_factory=dict)
 
     def add(self, record: Record, *, autoflush: bool = True) -> None:
         """Buffer one record; with ``autoflush``, flush as soon as a buffer is full."""
-        for kind, row in _rows(record):
-            self._buffers.setdefault(kind, []).append(row)
+        if isinstance(record, InteractionRecord):
+            self._events.add(record)
+        else:
+            for kind, row in _rows(record):
+                self._buffers.setdefault(kind, []).append(row)
         if autoflush and self.full():
             self.flush()
 
     def full(self) -> bool:
         """True when some buffer holds a whole batch."""
-        return any(len(rows) >= self.batch_size for rows in self._buffers.values())
+        return self._events.count >= self.batch_size or \
+            any(len(rows) >= self.batch_size for rows in self._buffers.values())
 
     def flush(self) -> None:
         """Write every buffered row; on return all of it is committed."""
         for kind, query in _ORDER:
+            if kind == "interactions":
+                self._flush_events()
+                continue
             rows = self._buffers.pop(kind, [])
-            for start in range(0, len(rows), self.batch_size):
-                if self.store is None:
-                    continue
-                batch = rows[start:start + self.batch_size]
-                if kind == "interactions":  # accounts first: the MERGE of edges stays lean
-                    self.store.write(q.ENSURE_ACCOUNTS, rows=_endpoints(batch))
-                self.store.write(query, rows=batch)
+            if self.store is not None:
+                for start in range(0, len(rows), self.batch_size):
+                    self.store.write(query, rows=rows[start:start + self.batch_size])
             if rows:
                 self.written[kind] = self.written.get(kind, 0) + len(rows)
 
+    def _flush_events(self) -> None:
+        events, self._events = self._events, Events()
+        if not events.count:
+            return
+        if self.store is not None:
+            found = self.store.write_rows(q.ENSURE_ACCOUNTS, rows=events.endpoints())[0]
+            ids = dict(zip(found["keys"], found["ids"], strict=True))
+            rows = events.rows(ids)
+            for start in range(0, len(rows), self.batch_size):
+                self.store.write(q.UPSERT_INTERACTIONS, rows=rows[start:start + self.batch_size])
+        self.written["interactions"] = self.written.get("interactions", 0) + events.count
+
+
+def retract(store: QueryRunner, records: Iterable[InteractionRecord]) -> int:
+    """Take interactions out of the graph again (an evaluation's injected engagement).
+
+    Returns:
+        How many interaction records were given.
+    """
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    count = 0
+    for record in records:
+        key = (f"{record.network}:{record.actor}", f"{record.network}:{record.target}",
+               relationship_type(record.kind))
+        groups.setdefault(key, []).append(event_word(record.at, f"{record.network}:{record.id}"))
+        count += 1
+    rows = [{"a": a, "b": b, "type": t, "ev": ev} for (a, b, t), ev in groups.items()]
+    for start in range(0, len(rows), 5000):
+        store.write(q.RETRACT_INTERACTIONS, rows=rows[start:start + 5000])
+    return count
+
 
 def _apply_self_policy(item: Parsed, policy: SelfPolicy, tally: Tally) -> Item:
-    if policy == "keep":
+    if policy == "keep" or not any(isinstance(r, InteractionRecord) and r.actor == r.target
+                                   for r in item.records):
         return item
     selfish = [r for r in item.records
                if isinstance(r, InteractionRecord) and r.actor == r.target]

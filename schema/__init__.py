@@ -18,6 +18,8 @@ from influence.store import Query, QueryRunner
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cypher$")
+AGGREGATED = 6
+"""The migration from which interactions are aggregated (0006_aggregated_interactions)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,13 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 def migrate(store: QueryRunner, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     """Apply the migrations not yet recorded; return those applied now."""
     applied = {row["version"]: row["checksum"] for row in store.read(q.APPLIED_MIGRATIONS)}
+    if AGGREGATED not in applied and store.read(q.OLD_INTERACTIONS)[0]["found"]:
+        raise InvalidInputError(
+            "This database holds interactions in the format of before migration "
+            f"{AGGREGATED:04d} (one ENGAGED relationship per interaction); they are now "
+            "aggregated per pair, kind and topics.",
+            hint="Load the sources again into an empty database (`influence db stop`, move "
+            "the data directory away, `influence db start`, then `influence load ...`).")
     done = []
     for migration in discover(directory):
         if migration.version in applied:

@@ -12,3 +12,7 @@ RECORD_MIGRATION = Query(
     "SET m.name = $name, m.checksum = $checksum, m.applied_at = datetime()",
 )
 AWAIT_INDEXES = Query("await_indexes", "CALL db.awaitIndexes(300)")
+OLD_INTERACTIONS = Query(
+    "old_interaction_model",
+    "RETURN EXISTS { MATCH ()-[:ENGAGED]->() } AS found",
+)

@@ -42,8 +42,20 @@ class RecordingStore:
     answers: dict[str, list[Row] | Callable[[dict[str, Any]], list[Row]]] = field(
         default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    nodes: dict[str, int] = field(default_factory=dict)
+    """Node ids the fake gave to account keys (``ensure_accounts`` answers with them)."""
+
+    def key_of(self, node: int) -> str:
+        """The account key of a node id the fake handed out."""
+        return next(key for key, value in self.nodes.items() if value == node)
+
+    def _ensure_accounts(self, params: dict[str, Any]) -> list[Row]:
+        keys = [row["key"] for row in params["rows"]]
+        ids = [self.nodes.setdefault(key, len(self.nodes) + 1) for key in keys]
+        return [{"keys": keys, "ids": ids}]
 
     def __post_init__(self) -> None:
+        self.answers.setdefault("ensure_accounts", self._ensure_accounts)
         unknown = [name for name in self.answers if name not in catalogue()]
         if unknown:
             raise AssertionError(f"answers for queries that do not exist: {unknown}")
@@ -61,6 +73,12 @@ class RecordingStore:
 
     def read(self, query: Query, **params: Any) -> list[Row]:
         return self._answer(query, params)
+
+    def columns(self, query: Query, **params: Any) -> Row:
+        rows = self._answer(query, params)
+        if len(rows) != 1:
+            raise AssertionError(f"{query.name} is a columnar query: answer it with one row")
+        return rows[0]
 
     def write(self, query: Query, **params: Any) -> Mapping[str, int]:
         self._answer(query, params)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from influence.engine.privacy import audit
 from influence.engine.privacy import queries as q
 from influence.engine.privacy.tombstones import account_hash, salt, subject_hash
+from influence.engine.scoring import forget_person_scores
 from influence.errors import NotFoundError
 from influence.settings import Settings
 from influence.store import QueryRunner, Row
@@ -142,8 +143,7 @@ def erase(runner: QueryRunner, person_id: str, actor: str, *, reason: str = "era
                    for key in posts]
     for start in range(0, len(tombstones), BATCH):
         runner.write(q.ADD_TOMBSTONES, rows=tombstones[start:start + BATCH], at=int(time.time()))
-    for chunk in _chunks(posts):
-        runner.write(q.UNLINK_ERASED_POSTS, posts=chunk)
+    forget_person_scores(runner, subject["slot"])  # their entries in every run's chunks
     runner.write(q.DELETE_SATELLITES, id=person_id)
     runner.auto_commit(q.DELETE_DERIVED, id=person_id)
     for chunk in _chunks(posts):

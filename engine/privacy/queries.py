@@ -1,5 +1,6 @@
 """Cypher of consent, erasure, access export, objection to profiling and the audit log."""
 
+from influence.engine.queries import INTERACTIONS
 from influence.store import Query
 
 # --- salt and tombstones ------------------------------------------------------------------
@@ -53,16 +54,11 @@ CLEAR_OBJECTED_SCORES = Query(
     "clear_objected_scores",
     """
     MATCH (p:Person {profiling_objection: true})
-    SET p.score = null, p.percentile = null, p.pagerank = null, p.trust = null, p.raw = null,
-        p.score_networks = null, p.network_scores = null, p.engagers = null,
-        p.interactions = null, p.last_engaged = null, p.confidence = null,
-        p.scored_at = null, p.score_asof = null
+    SET p.score = null, p.percentile = null, p.confidence = null,
+        p.score_networks = null, p.network_scores = null
     WITH p
     OPTIONAL MATCH (p)-[t:TOPIC_SCORE]->()
     DELETE t
-    WITH DISTINCT p
-    OPTIONAL MATCH (s:ScoreSnapshot {person_id: p.id})
-    DETACH DELETE s
     """,
 )
 
@@ -75,22 +71,16 @@ ERASURE_SUBJECT = Query(
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
     OPTIONAL MATCH (a)-[:POSTED]->(post:Post)
     WITH p, collect(DISTINCT a) AS accounts, collect(DISTINCT post.key) AS posts
-    RETURN p.id AS id, [a IN accounts | a {.key, .network, .id}] AS accounts, posts,
-           reduce(n = 0, a IN accounts | n + COUNT { (a)-[:ENGAGED]-() }) AS interactions
+    RETURN p.id AS id, p.slot AS slot, [a IN accounts | a {.key, .network, .id}] AS accounts,
+           posts, reduce(n = 0, a IN accounts | n + coalesce(COLLECT {
+               MATCH (a)-[r:""" + INTERACTIONS + """]-(:Account) RETURN sum(size(r.ev)) }[0], 0))
+             AS interactions
     """,
 )
 
 OPTED_OUT_PEOPLE = Query(
     "opted_out_people",
     "MATCH (p:Person {consent: 'opted_out'}) RETURN p.id AS id ORDER BY id",
-)
-
-UNLINK_ERASED_POSTS = Query(
-    "unlink_erased_posts",
-    """
-    MATCH ()-[r:ENGAGED]->() WHERE r.post IN $posts
-    SET r.post = null
-    """,
 )
 
 DELETE_SATELLITES = Query(
@@ -212,17 +202,19 @@ EXPORT_INTERACTIONS = Query(
     """
     MATCH (:Person {id: $id})-[:HAS_ACCOUNT]->(a:Account)
     CALL (a) {
-        MATCH (a)-[r:ENGAGED]->(b:Account)
+        MATCH (a)-[r:""" + INTERACTIONS + """]->(b:Account)
         OPTIONAL MATCH (q:Person)-[:HAS_ACCOUNT]->(b)
         RETURN 'authored' AS direction, r, q
         UNION ALL
-        MATCH (a)<-[r:ENGAGED]-(b:Account)
+        MATCH (a)<-[r:""" + INTERACTIONS + """]-(b:Account)
         OPTIONAL MATCH (q:Person)-[:HAS_ACCOUNT]->(b)
         RETURN 'received' AS direction, r, q
     }
-    RETURN direction, a.key AS account, properties(r) AS interaction,
+    RETURN direction, a.key AS account,
+           {kind: toLower(type(r)), topics: r.topics,
+            times: [e IN r.ev | e / 1048576], values: r.vals} AS interaction,
            q.id AS counterpart, q.consent AS counterpart_consent
-    ORDER BY r.at, r.id
+    ORDER BY interaction.times[0], interaction.kind
     """,
 )
 

@@ -1,5 +1,6 @@
 """Datasets of an evaluation: read whole into memory as canonical records, through the same
-source table as ``influence load`` (bad lines quarantined with their reason)."""
+source table as ``influence load`` (bad lines quarantined with their reason; compressed files
+read as they are; a dataset of which nothing could be read fails with the likely cause)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Literal
 from influence.errors import InvalidInputError
 from influence.jobs.sources import source
 from influence.loaders.base import Parsed, Rejected
-from influence.loaders.quarantine import Quarantine
+from influence.loaders.diagnose import SAMPLE_LINES
+from influence.loaders.quarantine import Quarantine, Tally
 from influence.loaders.records import Record
 from influence.settings import Settings
 
@@ -32,20 +34,38 @@ def dataset_format(value: str) -> DatasetFormat:
 
 def read_dataset(path: Path, fmt: DatasetFormat, network: str | None,
                  settings: Settings) -> tuple[list[Record], str, int]:
-    """All records of a dataset, its network name and the number of quarantined lines."""
+    """All records of a dataset, its network name and the number of quarantined lines.
+
+    Files may be compressed (gzip, bzip2, xz, zstd), e.g. SNAP's
+    ``soc-sign-bitcoinotc.csv.gz`` or a dump folder of ``Posts.xml.gz``, ...
+
+    Raises:
+        InvalidInputError: a bad path, or nothing of the dataset could be read (every line
+            quarantined, or none read from a non-empty file); the message names the likely
+            cause (:func:`influence.loaders.diagnose.diagnose`).
+    """
     opened = source(fmt).open([path], network, None)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     quarantine = Quarantine(settings.quarantine_dir, f"evaluate-{opened.network}-{stamp}")
     records: list[Record] = []
-    rejected = 0
+    tally = Tally()
+    first_rejected: list[Rejected] = []
     try:
         for item in opened.items:
+            tally.read += 1
             if isinstance(item, Parsed):
+                tally.loaded += 1
                 records.extend(item.records)
             elif isinstance(item, Rejected):
-                rejected += 1
+                tally.quarantined += 1
+                tally.quarantine_reasons[Tally.category(item.reason)] += 1
+                if len(first_rejected) < SAMPLE_LINES:
+                    first_rejected.append(item)
                 quarantine.put(source=item.source, line=item.line, raw=item.raw,
                                reason=item.reason)
+            else:
+                tally.skipped += 1
     finally:
         quarantine.close()
-    return records, opened.network, rejected
+    opened.require_readable(tally, rejected=first_rejected, command="evaluate")
+    return records, opened.network, tally.quarantined

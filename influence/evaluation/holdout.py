@@ -35,6 +35,7 @@ from influence.errors import InvalidInputError
 from influence.evaluation import queries as q
 from influence.evaluation.harness import Say, load_before_cut, load_window, quiet, rescore
 from influence.loaders.records import InteractionRecord, Record
+from influence.loaders.writer import retract
 from influence.settings import Settings
 from influence.store import QueryRunner
 from influence.timeutil import DAY_S, iso_to_epoch
@@ -361,7 +362,7 @@ def stability(method: str, day0: Scores, day1: Scores, stable: Sequence[str],
 # --- the run on a real server -------------------------------------------------------------------
 
 
-def _as_records(events: Iterable[Event], network: str, prefix: str) -> list[Record]:
+def _as_records(events: Iterable[Event], network: str, prefix: str) -> list[InteractionRecord]:
     return [InteractionRecord(network=network, id=f"{prefix}{i}", actor=e.actor,
                               target=e.target, kind=InteractionKind(e.kind), at=e.at,
                               value=e.value)
@@ -478,6 +479,6 @@ def _inject(scene: _Scene, injected: list[Event], prefix: str,
     rescore(store, scene.settings.model, cut)
     after: dict[str, Scores] = {OURS: read_scores(store, network)}
     after.update(baseline_scores(seen_users(before + injected), before + injected))
-    store.write(q.DELETE_INTERACTIONS, network=network, prefix=f"{network}:{prefix}")
+    retract(store, _as_records(injected, network, prefix))
     store.write(q.DELETE_INJECTED, network=network, prefix=FARM_PREFIX)
     return [shift(m, methods[m], after[m], targets, users) for m in METHODS]

@@ -21,36 +21,10 @@ DELETE_INJECTED = Query(
     """,
 )
 
-DELETE_INTERACTIONS = Query(
-    "evaluation_delete_interactions",
-    """
-    MATCH ()-[r:ENGAGED {network: $network}]->() WHERE r.id STARTS WITH $prefix
-    DELETE r
-    """,
-)
-
 NETWORK_SCORES = Query(
     "evaluation_network_scores",
     """
     MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account {network: $network})
     RETURN a.id AS user, p.score AS score
-    """,
-)
-
-BENCH_CREATE_PEOPLE = Query(
-    "bench_create_people",
-    """
-    UNWIND $rows AS row
-    CREATE (a:Account {key: row.key, network: $network, id: row.id})
-    CREATE (p:Person {id: row.key, consent: 'unknown'})-[:HAS_ACCOUNT]->(a)
-    """,
-)
-
-BENCH_CREATE_INTERACTIONS = Query(
-    "bench_create_interactions",
-    """
-    UNWIND $rows AS row
-    MATCH (a:Account {key: row.actor}) MATCH (b:Account {key: row.target})
-    CREATE (a)-[:ENGAGED {kind: $kind, at: row.at, network: $network}]->(b)
     """,
 )

@@ -35,7 +35,12 @@ from scipy.stats import ConstantInputWarning, wilcoxon
 
 from influence.engine import topic_queries as q
 from influence.engine.model import ModelParams
-from influence.engine.topics import compute_topic_scores, personalised_topic_pagerank
+from influence.engine.topics import (
+    all_pairs,
+    compute_topic_scores,
+    personalised_topic_pagerank,
+    topic_pairs,
+)
 from influence.errors import InvalidInputError
 from influence.evaluation.harness import Say, load_before_cut, quiet, rescore
 from influence.evaluation.holdout import Scores
@@ -43,7 +48,6 @@ from influence.evaluation.holdout import ranking_quality as _ranking_quality
 from influence.loaders.records import InteractionRecord, Record
 from influence.settings import Settings
 from influence.store import QueryRunner, Row
-from influence.timeutil import DAY_S
 
 FILTERED = "filtered"
 PERSONALISED = "personalised"
@@ -205,15 +209,14 @@ def personalised_scores(store: QueryRunner, topics: Sequence[str], cut: int,
                         params: ModelParams) -> tuple[dict[str, Scores], dict[str, Scores]]:
     """topic -> person -> personalised PageRank as of ``cut``, teleport on received + given
     weight and on received weight only (computed offline on the pairs read from ``store``)."""
-    window = {"asof": cut, "window_s": params.window_days * DAY_S,
-              "half_life_s": params.half_life_days * DAY_S, "weights": params.kind_weights}
-    all_pairs = store.read(q.ALL_PAIRS, **window)
-    pairs_of: dict[str, list[Row]] = defaultdict(list)
-    for row in store.read(q.TOPIC_PAIRS, topics=list(topics), **window):
-        pairs_of[row["topic"]].append(row)
-    personalised = {t: personalised_topic_pagerank(all_pairs, pairs_of[t], params)
+    pairs = topic_pairs(store, params, cut)
+    all_rows = all_pairs(pairs)
+    codes = {name: i for i, name in enumerate(pairs.topics)}
+    pairs_of: dict[str, list[Row]] = {t: pairs.rows(pairs.of(codes[t])) if t in codes else []
+                                      for t in topics}
+    personalised = {t: personalised_topic_pagerank(all_rows, pairs_of[t], params)
                     for t in topics}
-    received = {t: personalised_topic_pagerank(all_pairs, pairs_of[t], params,
+    received = {t: personalised_topic_pagerank(all_rows, pairs_of[t], params,
                                                teleport_on="received") for t in topics}
     return personalised, received
 

@@ -8,7 +8,6 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     ProgressColumn,
     Task,
     TaskID,
@@ -21,11 +20,28 @@ from rich.text import Text
 
 
 class _RateColumn(ProgressColumn):
-    """Items per second, blank until rich has measured a speed."""
+    """Items (or MB) per second, blank until rich has measured a speed."""
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:>8.0f} rows/s", style="progress.data.speed")
+        if speed is None:
+            return Text("")
+        if task.fields.get("unit") == "bytes":
+            return Text(f"{speed / 1e6:>6.1f} MB/s", style="progress.data.speed")
+        return Text(f"{speed:>8.0f} {task.fields.get('unit', 'items')}/s",
+                    style="progress.data.speed")
+
+
+class _AmountColumn(ProgressColumn):
+    """Done / total, in MB for bytes."""
+
+    def render(self, task: Task) -> Text:
+        if task.fields.get("unit") == "bytes":
+            done = f"{task.completed / 1e6:.1f}"
+            total = "?" if task.total is None else f"{task.total / 1e6:.1f}"
+            return Text(f"{done}/{total} MB", style="progress.download")
+        total = "?" if task.total is None else f"{int(task.total)}"
+        return Text(f"{int(task.completed)}/{total}", style="progress.download")
 
 
 class Bars:
@@ -37,7 +53,7 @@ class Bars:
 
     def __init__(self, *, show: bool = True, console: Console | None = None) -> None:
         self._bars = RichBars(TextColumn("[progress.description]{task.description}"),
-                              BarColumn(), MofNCompleteColumn(), _RateColumn(),
+                              BarColumn(), _AmountColumn(), _RateColumn(),
                               TimeElapsedColumn(), TimeRemainingColumn(),
                               console=console or Console(stderr=True), disable=not show)
         self._task: TaskID | None = None
@@ -58,9 +74,10 @@ class Bars:
             if task.total is not None:
                 self._bars.update(self._task, completed=task.total)
 
-    def stage(self, description: str, total: int | None = None) -> None:
+    def stage(self, description: str, total: int | None = None, *,
+              unit: str = "items") -> None:
         self._finish()
-        self._task = self._bars.add_task(description, total=total)
+        self._task = self._bars.add_task(description, total=total, unit=unit)
 
     def advance(self, steps: int = 1) -> None:
         if self._task is not None and steps:

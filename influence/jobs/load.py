@@ -19,7 +19,7 @@ from pathlib import Path
 from influence.domain import InteractionKind
 from influence.errors import InvalidInputError
 from influence.jobs.progress import SILENT, Progress
-from influence.jobs.sources import Opened, source
+from influence.jobs.sources import Opened, by_bytes, source
 from influence.loaders import writer as pipeline
 from influence.loaders.base import Item, Parsed
 from influence.loaders.quarantine import Quarantine, Tally
@@ -148,12 +148,13 @@ def load(request: LoadRequest, settings: Settings, progress: Progress = SILENT,
     spec = source(request.source)
     opened = spec.open(request.paths, request.network, request.kind)
     policy = self_policy(request.self_interactions, settings)
-    total = opened.total()
+    total = opened.total_bytes
     items: Iterable[Item] = opened.items
     options = list(opened.options)
     if spec.text:
-        items, keywords = keyword_items(opened, total, request, progress)
+        items, keywords = keyword_items(opened, request, progress)
         options.append(keywords)
+    items = by_bytes(opened, items, progress)
     inputs = list(opened.files)
     if request.identities is not None:
         from influence.loaders.canonical import CanonicalAdapter
@@ -161,17 +162,20 @@ def load(request: LoadRequest, settings: Settings, progress: Progress = SILENT,
         items = chain(items, CanonicalAdapter([request.identities], default_type="link"))
         inputs.append(request.identities)
     run_name = request.source if spec.paths == "files" else f"{request.source}-{opened.network}"
-    return load_items(items, total, run_name, settings, progress=progress, store=store,
-                      inputs=inputs, options=(*options, f"self={policy}"), policy=policy,
-                      dry_run=request.dry_run, restart=request.restart, bulk=request.bulk,
-                      quarantine_dir=request.quarantine_dir)
+    report = load_items(items, total, run_name, settings, progress=progress, store=store,
+                        inputs=inputs, options=(*options, f"self={policy}"), policy=policy,
+                        dry_run=request.dry_run, restart=request.restart, bulk=request.bulk,
+                        quarantine_dir=request.quarantine_dir, unit="bytes")
+    opened.require_readable(report.tally, quarantine=report.quarantine_path)
+    return report
 
 
 def load_items(items: Iterable[Item], total: int, run_name: str, settings: Settings, *,
                progress: Progress = SILENT, store: QueryRunner | None = None,
                inputs: Sequence[Path] = (), options: Sequence[str] = (),
                policy: SelfPolicy = "quarantine", dry_run: bool = False, restart: bool = False,
-               bulk: bool | None = False, quarantine_dir: Path | None = None) -> LoadReport:
+               bulk: bool | None = False, quarantine_dir: Path | None = None,
+               unit: str = "items") -> LoadReport:
     """Load an adapter's items (the part of :func:`load` after the source is opened).
 
     Args:
@@ -188,6 +192,8 @@ def load_items(items: Iterable[Item], total: int, run_name: str, settings: Setti
         restart: ignore an earlier run's checkpoint.
         bulk: see :attr:`LoadRequest.bulk`.
         quarantine_dir: where rejected records go.
+        unit: what ``total`` counts (``items``, or ``bytes`` when the caller advances the
+            progress by bytes read, e.g. through :func:`influence.jobs.sources.by_bytes`).
     """
     from influence.engine.privacy.tombstones import Tombstones
     from influence.loaders.checkpoint import Checkpoint, fingerprint
@@ -201,30 +207,17 @@ def load_items(items: Iterable[Item], total: int, run_name: str, settings: Setti
     use_bulk = False
     try:
         writer = Writer(db, batch_size=settings.batch_size)
-        checkpoint, erased, bulk_writer = None, None, None
+        checkpoint, erased = None, None
         if db is not None:
             migrate(db)
             erased = Tombstones.load(db, settings)
-            use_bulk, empty = _choose_bulk(db, bulk, total, settings)
-            if use_bulk:
-                from influence.loaders.bulk import BulkWriter
-
-                bulk_writer = BulkWriter(db, batch_size=settings.batch_size,
-                                         import_dir=settings.data_dir / "import", create=empty)
-                writer = bulk_writer
-                notes.append("bulk path: LOAD CSV from the import directory "
-                             f"({'CREATE, empty database' if empty else 'MERGE'})")
-                progress.note(notes[-1])
-            else:
-                checkpoint = Checkpoint(db, run_name, fingerprint(inputs, *options))
-                if restart:
-                    checkpoint.finish()
-        progress.stage(f"loading {run_name}", total or None)
-        tally = pipeline.load(_Counted(items, progress), writer, quarantine,
+            checkpoint = Checkpoint(db, run_name, fingerprint(inputs, *options))
+            if restart:
+                checkpoint.finish()
+        progress.stage(f"loading {run_name}", total or None, unit=unit)
+        counted = _Counted(items, progress) if unit == "items" else items
+        tally = pipeline.load(counted, writer, quarantine,
                               checkpoint=checkpoint, self_interactions=policy, erased=erased)
-        if bulk_writer is not None and db is not None:
-            progress.note(f"LOAD CSV of {bulk_writer.staged} staged interactions")
-            bulk_writer.commit(db)
     finally:
         if own and isinstance(db, Store):
             db.close()
@@ -239,23 +232,7 @@ def load_records(store: QueryRunner, records: Iterable[Record], settings: Settin
     return load_items(items, 0, run_name, settings, store=store, policy="keep")
 
 
-def _choose_bulk(store: QueryRunner, bulk: bool | None, total: int,
-                 settings: Settings) -> tuple[bool, bool]:
-    """(use the bulk path, the database is empty)."""
-    from influence.loaders import queries as lq
-
-    empty = bool(store.read(lq.DATABASE_IS_EMPTY)[0]["empty"])
-    if bulk and not settings.uses_local_server:
-        raise InvalidInputError(
-            "--bulk needs the server's import directory, which only the local server "
-            "(`influence db start`) shares with this machine.",
-            hint="Drop --bulk to load incrementally into INFLUENCE_NEO4J_URI.")
-    if bulk is None:
-        bulk = settings.uses_local_server and empty and total >= AUTO_BULK_ROWS
-    return bulk, empty
-
-
-def keyword_items(opened: Opened, total: int, request: LoadRequest,
+def keyword_items(opened: Opened, request: LoadRequest,
                   progress: Progress) -> tuple[Iterable[Item], str]:
     """The items with keyword topics on untagged posts, and a fingerprint option.
 
@@ -268,8 +245,9 @@ def keyword_items(opened: Opened, total: int, request: LoadRequest,
 
     vocabulary = request.keyword_vocabulary
     saved = KeywordTopics.load(vocabulary) if vocabulary and vocabulary.exists() else None
-    progress.stage("keyword topics: reading post text", total or None)
-    fitted = fit_items(_Counted(opened.items, progress), saved)
+    progress.stage("keyword topics: reading post text", opened.total_bytes or None,
+                   unit="bytes")
+    fitted = fit_items(by_bytes(opened, opened.items, progress), saved)
     if not fitted.untagged:
         return opened.items, "keywords=none"
     if vocabulary is not None and saved is None:

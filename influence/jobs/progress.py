@@ -9,8 +9,10 @@ from typing import Protocol
 class Progress(Protocol):
     """What a long job tells whoever runs it (the CLI draws bars, the API stays silent)."""
 
-    def stage(self, description: str, total: int | None = None) -> None:
-        """A new stage begins (the previous one is done); ``total`` steps, if known."""
+    def stage(self, description: str, total: int | None = None, *,
+              unit: str = "items") -> None:
+        """A new stage begins (the previous one is done); ``total`` steps, if known, counted
+        in ``unit`` (``items``, ``bytes``, ``topics``, ...)."""
 
     def advance(self, steps: int = 1) -> None:
         """Steps of the current stage are done."""
@@ -22,7 +24,8 @@ class Progress(Protocol):
 class Silent:
     """Progress that tells nobody (API mutations, tests)."""
 
-    def stage(self, description: str, total: int | None = None) -> None:
+    def stage(self, description: str, total: int | None = None, *,
+              unit: str = "items") -> None:
         return None
 
     def advance(self, steps: int = 1) -> None:
@@ -38,7 +41,8 @@ class Notes(Silent):
     def __init__(self, say: Callable[[str], None]) -> None:
         self._say = say
 
-    def stage(self, description: str, total: int | None = None) -> None:
+    def stage(self, description: str, total: int | None = None, *,
+              unit: str = "items") -> None:
         self._say(description)
 
     def note(self, message: str) -> None:

@@ -21,7 +21,7 @@ from influence.engine.communities import (
     compute_topic_communities,
 )
 from influence.engine.model import ModelParams
-from influence.engine.scoring import ScoreRun, compute_scores
+from influence.engine.scoring import PairGraph, ScoreRun, compute_scores_with_pairs
 from influence.engine.topics import TopicRun, compute_topic_scores, list_topics
 from influence.errors import InvalidInputError
 from influence.jobs.progress import SILENT, Progress
@@ -77,9 +77,10 @@ def recompute(store: QueryRunner, params: ModelParams, asof: int | None = None, 
     started = time.monotonic()
     when = int(time.time()) if asof is None else asof
     score_run = topic_run = topic_comms = people_comms = None
+    pairs: PairGraph | None = None
     if scores:
         progress.stage("recompute: influence scores", 1)
-        score_run = compute_scores(store, params, asof=when)
+        score_run, pairs = compute_scores_with_pairs(store, params, asof=when)
         progress.advance()
         progress.note(f"scored {score_run.people_in_graph} people over "
                       f"{score_run.engagement_pairs} engagement pairs in "
@@ -98,7 +99,7 @@ def recompute(store: QueryRunner, params: ModelParams, asof: int | None = None, 
         topic_comms = compute_topic_communities(store, community_algorithm)
         progress.advance()
         people_comms = compute_people_communities(store, params, asof=when,
-                                                  algorithm=community_algorithm)
+                                                  algorithm=community_algorithm, pairs=pairs)
         progress.advance()
         for run in (topic_comms, people_comms):
             progress.note(f"{run.kind} communities ({run.algorithm}): {run.communities} over "

@@ -1,16 +1,26 @@
 """The sources the engine loads, in one table: the CLI's ``influence load`` commands, the
-client's ``load(format=...)`` and the evaluation all read it (docs/FORMATS.md)."""
+client's ``load(format=...)`` and the evaluation all read it (docs/FORMATS.md).
+
+Inputs may be compressed (gzip, bzip2, xz, zstd; :mod:`influence.loaders.files`). Progress of
+a pass over :attr:`Opened.items` is best measured in bytes read from disk
+(:attr:`Opened.total_bytes`, :meth:`Opened.position`, or :func:`by_bytes`), which needs no
+first pass; :attr:`Opened.total` counts rows (exact for plain files, estimated for compressed
+ones). After a pass, :meth:`Opened.require_readable` fails loudly when nothing could be read.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from influence.domain import InteractionKind
 from influence.errors import InvalidInputError
-from influence.loaders.base import Item
+from influence.jobs.progress import Progress
+from influence.loaders.base import Item, Rejected
+from influence.loaders.files import ByteMeter, compression
+from influence.loaders.quarantine import Tally
 
 PathShape = Literal["folder", "files", "file"]
 
@@ -23,8 +33,63 @@ class Opened:
     files: list[Path]
     network: str
     total: Callable[[], int]
+    """Rows of the input (exact for plain files; estimated, not counted, for compressed ones)."""
     options: tuple[str, ...] = ()
     """Adapter options that change the records (part of a checkpoint's fingerprint)."""
+    meter: ByteMeter | None = None
+    """Bytes the adapter read from disk in the current pass over :attr:`items`."""
+    source: str = ""
+    """The format's name (``snap``, ``stackexchange``, ...), for :meth:`require_readable`."""
+
+    @property
+    def total_bytes(self) -> int:
+        """Bytes on disk one pass over :attr:`items` reads: compressed bytes for compressed
+        files, a file read twice counted twice (0 when the adapter does not say)."""
+        return self.meter.total if self.meter is not None else 0
+
+    def position(self) -> int:
+        """Bytes of :attr:`total_bytes` read so far in the current pass over :attr:`items`
+        (each pass starts again from 0)."""
+        return self.meter.position() if self.meter is not None else 0
+
+    @property
+    def compressed(self) -> bool:
+        """Whether any input file is compressed (its row total is then an estimate)."""
+        return any(compression(path) is not None for path in self.files)
+
+    def require_readable(self, tally: Tally, *, rejected: Sequence[Rejected] = (),
+                         quarantine: Path | None = None,
+                         command: Literal["load", "evaluate"] = "load") -> None:
+        """Raise when nothing of a non-empty input could be read (every item quarantined, or
+        none read), naming the likely cause (:func:`influence.loaders.diagnose.require_readable`).
+
+        Raises:
+            InvalidInputError: nothing could be read; the message names the likely cause.
+        """
+        from influence.loaders.diagnose import require_readable
+
+        require_readable(self.files, self.source, tally, rejected=rejected,
+                         quarantine=quarantine, command=command)
+
+
+def by_bytes(opened: Opened, items: Iterable[Item], progress: Progress,
+             every: int = 500) -> Iterator[Item]:
+    """Pass ``items`` (a pass over ``opened.items``, possibly wrapped) through, advancing
+    ``progress`` by the bytes read from disk every ``every`` items and at the end.
+
+    Start the stage with ``progress.stage(description, opened.total_bytes or None)``.
+    """
+    reported = 0
+    for seen, item in enumerate(items, start=1):
+        yield item
+        if seen % every == 0:
+            position = opened.position()
+            if position > reported:
+                progress.advance(position - reported)
+                reported = position
+    position = max(opened.position(), opened.total_bytes)
+    if position > reported:
+        progress.advance(position - reported)
 
 
 @dataclass(frozen=True)
@@ -59,7 +124,8 @@ def _stackexchange(paths: Sequence[Path], network: str | None,
     from influence.loaders.stackexchange import StackExchangeAdapter
 
     adapter = StackExchangeAdapter(_one(paths, "a dump folder"), network=network or "stackexchange")
-    return Opened(adapter, adapter.files(), adapter.network, adapter.total_rows)
+    return Opened(adapter, adapter.files(), adapter.network, adapter.total_rows,
+                  meter=adapter.meter, source="stackexchange")
 
 
 def _canonical(paths: Sequence[Path], network: str | None,
@@ -67,7 +133,8 @@ def _canonical(paths: Sequence[Path], network: str | None,
     from influence.loaders.canonical import CanonicalAdapter
 
     adapter = CanonicalAdapter(list(paths), network=network)
-    return Opened(adapter, adapter.files, network or "", adapter.total_rows, (network or "",))
+    return Opened(adapter, adapter.files, network or "", adapter.total_rows, (network or "",),
+                  meter=adapter.meter, source="events")
 
 
 def _json_lines(module: str, cls: str) -> Callable[..., Opened]:
@@ -77,7 +144,7 @@ def _json_lines(module: str, cls: str) -> Callable[..., Opened]:
         adapter_cls = getattr(importlib.import_module(f"influence.loaders.{module}"), cls)
         adapter = adapter_cls(list(paths), network=network)
         return Opened(adapter, list(adapter.files), adapter.network, adapter.total_rows,
-                      (network or "",))
+                      (network or "",), meter=adapter.meter, source=module)
 
     return open_
 
@@ -90,7 +157,8 @@ def _edge_list(fmt: Literal["snap", "higgs", "konect", "bitcoin"],
         path = _one(paths, "an edge-list file")
         adapter = EdgeListAdapter(path, fmt, network=network, kind=kind or default)
         return Opened(adapter, [path], adapter.network, adapter.total_rows,
-                      (fmt, adapter.network, adapter.kind.value))
+                      (fmt, adapter.network, adapter.kind.value), meter=adapter.meter,
+                      source=fmt)
 
     return open_
 
@@ -106,7 +174,9 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("stackexchange", "Load a Stack Exchange site dump (a folder of XML files).",
            "Each file has one <row .../> per line, e.g. from Posts.xml:\n"
            '<row Id="5" PostTypeId="2" ParentId="1" CreationDate="2014-01-21T20:26:05.383" '
-           'OwnerUserId="7" Score="3" Body="..." />', "folder", _stackexchange),
+           'OwnerUserId="7" Score="3" Body="..." />\n\n'
+           "The files may be compressed (Posts.xml.gz, Votes.xml.zst, ...: gzip, bzip2, xz, "
+           "zstd); extract the .7z archive archive.org ships first.", "folder", _stackexchange),
     Source("events", "Load the canonical event format (docs/FORMATS.md): JSON Lines or CSV.",
            "JSON Lines, one record per line:\n"
            '{"type":"interaction","network":"mastodon","actor":"ana","target":"bo",'
@@ -139,7 +209,8 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("reddit", "Load Reddit dumps in the Pushshift NDJSON shape (submissions, comments).",
            "parent_id t1_/t3_ credits the parent's author, subreddit is the topic, e.g.:\n"
            '{"id":"l3a001","author":"bo_dev","created_utc":1715331900,"subreddit":"Sourdough",'
-           '"parent_id":"t3_1cp0a1","link_id":"t3_1cp0a1","score":7}', "files",
+           '"parent_id":"t3_1cp0a1","link_id":"t3_1cp0a1","score":7}\n\n'
+           "The RS_*.zst / RC_*.zst files as published are read without unpacking.", "files",
            _json_lines("reddit", "RedditAdapter"), text=True),
     Source("snap", "Load a SNAP temporal edge list: `src dst unix_seconds` per line.",
            "Example: influence load snap ../shared/data/snap-collegemsg/CollegeMsg.txt "
@@ -154,8 +225,10 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            "--network ucsocial", "file", _edge_list("konect", InteractionKind.MESSAGE),
            kind=InteractionKind.MESSAGE),
     Source("bitcoin", "Load a SNAP signed trust CSV: `Source,Target,Rating,Time`.",
-           "Each row becomes a rate interaction carrying its rating.\nExample: influence load "
-           "bitcoin ../shared/data/snap-bitcoin-alpha/soc-sign-bitcoinalpha.csv", "file",
+           "Each row becomes a rate interaction carrying its rating (fractional times are "
+           "floored to seconds).\nExample: influence load bitcoin "
+           "../shared/data/snap-bitcoin-otc/soc-sign-bitcoinotc.csv.gz (read compressed, as "
+           "SNAP publishes it)", "file",
            _edge_list("bitcoin", InteractionKind.RATE)),
 )}
 

@@ -8,28 +8,57 @@ from typing import Any
 import pytest
 
 from influence.engine.explain import NO_ENGAGEMENT, explain
+from influence.engine.model import ModelParams
 from influence.engine.reads import score_history
 from influence.errors import ConsentDeniedError, NotFoundError
 from tests.fakes import RecordingStore
 
+PARAMS = ModelParams()
+ASOF = 1_000 + 200 * 86_400
 PERSON = {"id": "x:1", "consent": "opted_in", "score": 40.0, "percentile": 90.0,
-          "confidence": 0.3, "raw": 4.0, "engagers": 3, "interactions": 7,
-          "last_engaged": 1_000, "asof": 1_000 + 200 * 86_400, "networks": ["a", "b"]}
+          "confidence": 0.3, "slot": 0, "networks": ["a", "b"]}
+MINE = {"raw": 4.0, "engagers": 3, "interactions": 7, "last_engaged": 1_000}
+# Each engager: what the recompute knew of them (trust, PageRank, pod factor on x:1) and the
+# credit the explanation must find: log(1 + strength) * pod * attention * trust * standing
+# factor, with a PageRank at the teleport share (standing 1, factor 1).
 EDGES = [
-    {"engager": "x:2", "consent": "opted_in", "credit": 2.0, "networks": ["a", "b"],
-     "kinds": ["reply", "like"], "parts": [3.0, 1.0], "strength": 4.0, "interactions": 4,
-     "pod": 1.0, "trust": 1.0},
-    {"engager": "x:3", "consent": "unknown", "credit": 1.5, "networks": ["a"],
-     "kinds": ["reply"], "parts": [3.0], "strength": 3.0, "interactions": 2, "pod": 0.5,
-     "trust": 0.9},
-    {"engager": "x:4", "consent": "opted_in", "credit": 0.5, "networks": ["b"],
-     "kinds": ["like"], "parts": [0.5], "strength": 0.5, "interactions": 1, "pod": 1.0,
-     "trust": 0.02},
+    {"engager": "x:2", "consent": "opted_in", "slot": 2, "networks": ["a", "b"],
+     "kinds": ["reply", "like"], "parts": [3.0, 1.0], "interactions": 4,
+     "trust": 1.0, "pod": 1.0, "credit": 2.0},
+    {"engager": "x:3", "consent": "unknown", "slot": 3, "networks": ["a"],
+     "kinds": ["reply"], "parts": [3.0], "interactions": 2, "trust": 0.9, "pod": 0.5,
+     "credit": 1.5},
+    {"engager": "x:4", "consent": "opted_in", "slot": 4, "networks": ["b"],
+     "kinds": ["like"], "parts": [0.5], "interactions": 1, "trust": 0.02, "pod": 1.0,
+     "credit": 0.5},
 ]
 
 
-def _store(person: dict[str, Any], edges: list[dict[str, Any]]) -> RecordingStore:
-    return RecordingStore(answers={"explain_person": [person], "explain_edges": edges})
+def _store(person: dict[str, Any], edges: list[dict[str, Any]],
+           mine: dict[str, Any] = MINE) -> RecordingStore:
+    size = 10
+    chunk: dict[str, Any] = {name: [math.nan] * size for name in
+                             ("raw", "pagerank", "trust", "attention")}
+    chunk.update({name: [-1] * size for name in ("engagers", "interactions", "last_engaged")})
+    for name, value in mine.items():
+        chunk[name][0] = -1 if value is None else value
+    pods: list[tuple[int, float]] = []
+    for e in edges:
+        strength = sum(e["parts"])
+        chunk["trust"][e["slot"]] = e["trust"]
+        chunk["pagerank"][e["slot"]] = 1.0 - PARAMS.damping
+        chunk["attention"][e["slot"]] = e["credit"] / (math.log1p(strength) * e["pod"]
+                                                       * e["trust"])
+        if e["pod"] < 1.0:
+            pods.append((e["slot"], e["pod"]))
+    chunk.update(chunk=0, pod_sources=[s for s, _ in pods], pod_targets=[0] * len(pods),
+                 pod_factors=[f for _, f in pods])
+    engagers = [{k: e[k] for k in ("engager", "consent", "slot", "networks", "kinds", "parts",
+                                   "interactions")} for e in edges]
+    return RecordingStore(answers={
+        "explain_person": [person], "explain_engagers": engagers, "score_run_chunks": [chunk],
+        "current_score_run": [{"run": "r1", "asof": ASOF, "chunk_size": size,
+                               "params": PARAMS.model_dump_json()}]})
 
 
 def test_contributions_split_the_score_by_credit_and_part_strength() -> None:
@@ -61,9 +90,9 @@ def test_hints_name_what_limits_the_score() -> None:
 
 
 def test_nobody_engaged_means_the_floor_and_no_people() -> None:
-    floor = {**PERSON, "score": 1.0, "raw": 0.0, "engagers": 0, "interactions": 0,
-             "last_engaged": None, "confidence": 0.0}
-    why = explain(_store(floor, []), "x:1", "opted_in")
+    floor = {**PERSON, "score": 1.0, "confidence": 0.0}
+    why = explain(_store(floor, [], {"raw": 0.0, "engagers": 0, "interactions": 0,
+                                     "last_engaged": None}), "x:1", "opted_in")
     assert [(c.name, c.contribution) for c in why.by_network] == [(NO_ENGAGEMENT, 1.0)]
     assert why.top_people == ()
 
@@ -86,4 +115,5 @@ def test_history_reports_the_change_from_the_previous_snapshot() -> None:
     })
     points = score_history(store, "x:1", 2, 3, "opted_in")
     assert [(p.asof, p.change) for p in points] == [(2, -0.25), (3, 1.5)]
-    assert dict(store.calls)["previous_snapshot"] == {"id": "x:1", "before": 2}
+    assert dict(store.calls)["previous_snapshot"] == {"id": "x:1", "before": 2,
+                                                      "chunk_size": 1000}

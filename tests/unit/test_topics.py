@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -57,27 +58,33 @@ def _pairs(rows: list[tuple[str, str, str, float]]) -> list[Row]:
     return [{"topic": t, "source": s, "target": d, "weight": w} for t, s, d, w in rows]
 
 
-@pytest.mark.parametrize("per_pass", [1, 250])
-def test_compute_writes_one_score_per_engaged_person_and_topic(per_pass: int) -> None:
-    pairs = _pairs([("hops", "p:1", "p:2", 1.0), ("hops", "p:3", "p:2", 1.0),
-                    ("malt", "p:2", "p:1", 1.0), ("ghost", "p:1", "p:2", 1.0)])
+def test_compute_writes_one_score_per_engaged_person_and_topic() -> None:
+    # people p:1 (node 11), p:2 (12), p:3 (13), each with one account (21, 22, 23)
     store = RecordingStore(answers={
         "topic_types": [{"topic": "hops"}, {"topic": "malt"}],
-        "topic_pairs": lambda p: [r for r in pairs if r["topic"] in p["topics"]],
+        "person_ids": [{"nodes": [11, 12, 13], "ids": ["p:1", "p:2", "p:3"]}],
+        "scoring_account_owners": [{"accounts": [21, 22, 23], "owners": [11, 12, 13],
+                                    "networks": ["n", "n", "n"]}],
+        # one relationship per (accounts, kind, topics); 'ghost' is no known topic
+        "topic_columns": [{"sources": [21, 23, 22, 21], "targets": [22, 22, 21, 22],
+                           "topics": [["hops"], ["hops"], ["malt"], ["ghost"]],
+                           "parts": [math.e - 1, math.e - 1, math.e - 1, math.e - 1]}],
     })
-    run = topics.compute_topic_scores(store, PARAMS, asof=1000, topics_per_pass=per_pass)
-    assert store.names().count("topic_pairs") == (2 if per_pass == 1 else 1)
-    written = [row for name, params in store.calls if name == "write_topic_scores"
-               for row in params["rows"]]
-    assert {(r["person"], r["topic"]) for r in written} == {("p:2", "hops"), ("p:1", "malt")}
+    run = topics.compute_topic_scores(store, PARAMS, asof=1000)
+    assert store.names().count("topic_columns") == 1  # one read for every topic
+    written = [dict(zip(("topic", "person", "score", "raw"), row, strict=True))
+               for name, params in store.calls if name == "write_topic_scores"
+               for row in zip(params["topics"], params["people"], params["scores"],
+                              params["raws"], strict=True)]
+    assert {(r["person"], r["topic"]) for r in written} == {(12, "hops"), (11, "malt")}
     assert run.topics_scored == 2
     assert run.scores_written == 2
     assert run.topics == 2
     assert store.names().index("clear_topic_scores") < store.names().index("write_topic_scores")
     hops = next(r for r in written if r["topic"] == "hops")
+    # both engagers of p:2 weigh log(1 + (e - 1)) = 1
     assert hops["raw"] == pytest.approx(BASE + 2 * PARAMS.damping * BASE)
     assert hops["score"] == topics.scale(hops["raw"], BASE, PARAMS.scale_reference)
-
 
 def test_person_topics_hides_scores_the_policy_does_not_publish() -> None:
     row = {"id": "p:1", "consent": "unknown",

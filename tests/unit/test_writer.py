@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from influence.domain import event_word
 from influence.loaders.base import Parsed, Rejected, Skipped
 from influence.loaders.quarantine import Quarantine
 from influence.loaders.records import AccountRecord, InteractionKind, InteractionRecord
@@ -29,7 +30,9 @@ def test_batches_flush_in_dependency_order(tmp_path: Path) -> None:
     # the second interaction fills a batch: accounts are flushed before interactions
     writes = [n for n in store.names() if n != "tombstone_hashes"]  # erasure screen reads first
     assert writes[:3] == ["upsert_accounts", "ensure_accounts", "upsert_interactions"]
-    written = sum(len(p["rows"]) for n, p in store.calls if n == "upsert_interactions")
+    # five interactions of one pair and kind: one grouped row per flushed batch
+    written = sum(len(r["ev"]) for n, p in store.calls if n == "upsert_interactions"
+                  for r in p["rows"])
     assert written == 5
     assert store.names()[-1] == "link_orphan_accounts"
     assert (tmp_path / "run.jsonl").read_text().count("\n") == 1
@@ -44,8 +47,23 @@ def test_rows_carry_network_scoped_keys() -> None:
     assert ensure == "ensure_accounts"
     row = params["rows"][0]
     assert name == "upsert_interactions"
-    assert (row["key"], row["actor_key"], row["target_key"]) == ("n:7", "n:a", "n:b")
-    assert row["kind"] == "reply"
+    assert (store.key_of(row["a"]), store.key_of(row["b"])) == ("n:a", "n:b")
+    assert row["type"] == "REPLY"
+    assert row["ev"] == [event_word(1_007, "n:7")]  # time 1007, 20 bits of the hash of "n:7"
+    assert row["ev"][0] >> 20 == 1_007
+    assert row["vals"] is None
+
+
+def test_a_pair_that_interacts_often_is_one_row_per_batch() -> None:
+    store = RecordingStore()
+    writer = Writer(store, batch_size=100)
+    for i in range(40):
+        writer.add(_interaction(i))
+    writer.add(_interaction(40).model_copy(update={"kind": InteractionKind.LIKE}))
+    writer.flush()
+    rows = next(p["rows"] for n, p in store.calls if n == "upsert_interactions")
+    assert sorted((r["type"], len(r["ev"])) for r in rows) == [("LIKE", 1), ("REPLY", 40)]
+    assert len({w for r in rows for w in r["ev"]}) == 41
 
 
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:
