@@ -89,10 +89,12 @@ CLEAR_CHECKPOINT = Query(
     "clear_load_checkpoint", "MATCH (c:LoadCheckpoint {key: $key}) DELETE c"
 )
 
+# Empty but for the schema's own records: nothing a first load's import would overwrite
+# (no tombstones, audit events or checkpoints either).
 DATABASE_IS_EMPTY = Query(
     "database_is_empty",
     """
-    RETURN NOT EXISTS { MATCH (:Account) } AND NOT EXISTS { MATCH (:Post) } AS empty
+    RETURN NOT EXISTS { MATCH (n) WHERE NOT n:SchemaMigration } AS empty
     """,
 )
 

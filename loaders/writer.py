@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from influence.domain import event_word, relationship_type
 from influence.loaders import queries as q
@@ -134,6 +134,23 @@ _ORDER = (("people", q.UPSERT_PEOPLE), ("accounts", q.UPSERT_ACCOUNTS),
           ("consent", q.UPSERT_CONSENT))
 
 
+class Sink(Protocol):
+    """What :func:`load` writes records to: the batched :class:`Writer`, or the import files
+    of a first load (:class:`influence.loaders.import_files.ImportWriter`)."""
+
+    @property
+    def store(self) -> QueryRunner | None: ...
+
+    @property
+    def written(self) -> dict[str, int]: ...
+
+    def add(self, record: Record, *, autoflush: bool = True) -> None: ...
+
+    def full(self) -> bool: ...
+
+    def flush(self) -> None: ...
+
+
 @dataclass
 class Writer:
     """Buffers records by kind and flushes them in dependency order.
@@ -240,7 +257,7 @@ def _screen_erased(item: Item, erased: Erased | None) -> Item:
 
 def load(
     items: Iterable[Item],
-    writer: Writer,
+    writer: Sink,
     quarantine: Quarantine,
     on_item: Callable[[], None] = lambda: None,
     *,

@@ -16,20 +16,23 @@ from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
 
+from influence.dbimport import staging_folder
 from influence.domain import InteractionKind
 from influence.errors import InvalidInputError
 from influence.jobs.progress import SILENT, Progress
 from influence.jobs.sources import Opened, by_bytes, source
 from influence.loaders import writer as pipeline
 from influence.loaders.base import Item, Parsed
+from influence.loaders.import_files import ImportWriter
 from influence.loaders.quarantine import Quarantine, Tally
 from influence.loaders.records import Record
 from influence.loaders.writer import SelfPolicy, Writer
 from influence.settings import Settings
 from influence.store import QueryRunner, Store
 
-AUTO_BULK_ROWS = 200_000
-"""Inputs at least this long go the bulk path when the database is empty (local server)."""
+AUTO_IMPORT_BYTES = 16 << 20
+"""Inputs at least this large (on disk) are first-loaded with ``neo4j-admin database import``
+when the local server's database is empty (``bulk=None``)."""
 PROGRESS_EVERY = 500
 """Items between two progress updates."""
 SELF_POLICIES: tuple[SelfPolicy, ...] = ("quarantine", "skip", "keep")
@@ -53,8 +56,9 @@ class LoadRequest:
         restart: ignore the checkpoint of an interrupted run of the same input.
         self_interactions: quarantine, skip or keep an interaction whose actor is its target
             (default: ``settings.self_interactions``).
-        bulk: the bulk path (True), incremental writes (False) or decide (None: bulk for a
-            large input into an empty local database).
+        bulk: a first load with ``neo4j-admin database import`` (True: whenever the local
+            server's database is empty), transactional writes only (False), or decide
+            (None: the import for an input of :data:`AUTO_IMPORT_BYTES` or more).
         quarantine_dir: where rejected records go (default: ``settings.quarantine_dir``).
     """
 
@@ -204,25 +208,74 @@ def load_items(items: Iterable[Item], total: int, run_name: str, settings: Setti
     own = store is None and not dry_run
     db = Store(settings) if own else (None if dry_run else store)
     notes: list[str] = []
-    use_bulk = False
+    use_import = False
     try:
-        writer = Writer(db, batch_size=settings.batch_size)
+        writer: Writer | ImportWriter = Writer(db, batch_size=settings.batch_size)
         checkpoint, erased = None, None
         if db is not None:
             migrate(db)
             erased = Tombstones.load(db, settings)
-            checkpoint = Checkpoint(db, run_name, fingerprint(inputs, *options))
-            if restart:
-                checkpoint.finish()
+            use_import = _choose_import(db, bulk, total if unit == "bytes" else None, settings,
+                                        notes)
+            if use_import:
+                writer = ImportWriter(staging_folder(settings))
+                notes.append("first load into an empty database: neo4j-admin database import "
+                             "(the local server restarts)")
+            else:
+                checkpoint = Checkpoint(db, run_name, fingerprint(inputs, *options))
+                if restart:
+                    checkpoint.finish()
+            for note in notes:
+                progress.note(note)
         progress.stage(f"loading {run_name}", total or None, unit=unit)
         counted = _Counted(items, progress) if unit == "items" else items
-        tally = pipeline.load(counted, writer, quarantine,
-                              checkpoint=checkpoint, self_interactions=policy, erased=erased)
+        tally = pipeline.load(counted, writer, quarantine, checkpoint=checkpoint,
+                              self_interactions=policy, erased=erased)
+        if isinstance(writer, ImportWriter) and db is not None:
+            _import(writer, db, settings, progress)
     finally:
         if own and isinstance(db, Store):
             db.close()
     return LoadReport(run_name, tally, dict(writer.written), quarantine.path, dry_run,
-                      use_bulk, tuple(notes))
+                      use_import, tuple(notes))
+
+
+def _choose_import(store: QueryRunner, bulk: bool | None, size: int | None,
+                   settings: Settings, notes: list[str]) -> bool:
+    """Whether this load is a first load with the import tool (see :attr:`LoadRequest.bulk`)."""
+    from influence.loaders import queries as lq
+
+    if bulk is False:
+        return False
+    if not settings.uses_local_server:
+        if bulk:
+            raise InvalidInputError(
+                "--bulk imports into the local server's database, which a server named by "
+                "INFLUENCE_NEO4J_URI is not.",
+                hint="Drop --bulk: the load then writes transactionally.")
+        return False
+    if not bool(store.read(lq.DATABASE_IS_EMPTY)[0]["empty"]):
+        if bulk:
+            notes.append("--bulk: the database is not empty, so the load writes "
+                         "transactionally (the import tool only fills an empty database)")
+        return False
+    return bool(bulk) or (size is not None and size >= AUTO_IMPORT_BYTES)
+
+
+def _import(writer: ImportWriter, db: QueryRunner, settings: Settings,
+            progress: Progress) -> None:
+    """Write the import files, import them (the server restarts), migrate the schema."""
+    from influence.dbimport import cleanup, import_files
+    from influence.schema import migrate
+
+    progress.stage("writing the import files", None)
+    files = writer.finish()
+    run = import_files(settings, files, progress.note)
+    progress.note(f"imported {run.nodes:,} nodes and {run.relationships:,} relationships "
+                  f"(stop {run.stop_s:.1f}s, import {run.import_s:.1f}s, start "
+                  f"{run.start_s:.1f}s)")
+    migrate(db)
+    cleanup(files)
 
 
 def load_records(store: QueryRunner, records: Iterable[Record], settings: Settings,

@@ -100,7 +100,7 @@ async def test_person_with_topics_neighbours_and_community(
     assert all(n["kinds"] == ["answer"] for n in person["answers"])
     # IN neighbours match the graph: people with an account that engaged one of theirs.
     expected = cypher(graph, """
-        MATCH (p:Person {id: $id})-[:HAS_ACCOUNT]->(:Account)<-[r:ENGAGED {kind: 'answer'}]-
+        MATCH (p:Person {id: $id})-[:HAS_ACCOUNT]->(:Account)<-[r:ANSWER]-
               (:Account)<-[:HAS_ACCOUNT]-(o:Person) WHERE o <> p
         RETURN collect(DISTINCT o.id) AS ids""", id=top["id"])[0]["ids"]
     assert sorted(n["person"]["id"] for n in person["answers"]) == sorted(expected)
@@ -249,7 +249,7 @@ async def test_recompute_needs_an_operator_token(client: Client, open_settings: 
 async def test_consent_mutation_through_the_merged_schema(
         client: Client, open_settings: Settings, graph: Store) -> None:
     loner = cypher(graph, "MATCH (p:Person) WHERE NOT EXISTS { (p)-[:HAS_ACCOUNT]->(:Account)"
-                   "-[:ENGAGED]-() } RETURN p.id AS id ORDER BY id LIMIT 1")[0]["id"]
+                   "-[]-(:Account) } RETURN p.id AS id ORDER BY id LIMIT 1")[0]["id"]
     set_consent = """mutation($id: ID!) { setConsent(personId: $id, state: OPTED_IN,
         source: "test") { state erased } }"""
     async with client(open_settings) as c:
@@ -507,7 +507,7 @@ async def test_a_read_completes_while_an_erasure_runs(
         client: Client, open_settings: Settings, graph: Store) -> None:
     """Erasure scans the whole graph; it runs off the event loop, so reads go on meanwhile."""
     loner = cypher(graph, "MATCH (p:Person) WHERE NOT EXISTS { (p)-[:HAS_ACCOUNT]->(:Account)"
-                   "-[:ENGAGED]-() } AND p.consent = 'unknown' "
+                   "-[]-(:Account) } AND p.consent = 'unknown' "
                    "RETURN p.id AS id ORDER BY id DESC LIMIT 1")[0]["id"]
     top = cypher(graph, "MATCH (p:Person) RETURN p.id AS id ORDER BY p.score DESC LIMIT 1")[0]
     erase = "mutation($id: ID!) { erasePerson(personId: $id) { verifiedClean } }"

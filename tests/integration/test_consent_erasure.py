@@ -30,7 +30,7 @@ SUBJECT = Query(
     """
     MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account)-[:POSTED]->(:Post)<-[:IN_REPLY_TO]-(:Post)
           <-[:POSTED]-(b:Account) WHERE b <> a
-      AND EXISTS { (a)-[:ENGAGED]->() } AND EXISTS { (a)<-[:ENGAGED]-() }
+      AND EXISTS { (a)-[]->(:Account) } AND EXISTS { (a)<-[]-(:Account) }
     RETURN p.id AS id, count(*) AS replies ORDER BY replies DESC, id LIMIT 1
     """,
 )
@@ -48,8 +48,9 @@ OTHERS = Query(
     """
     CALL () { MATCH (a:Account) WHERE NOT a.key IN $keys RETURN collect(a.key) AS accounts }
     CALL () {
-        MATCH (a:Account)-[r:ENGAGED]->(b:Account) WHERE NOT a.key IN $keys AND NOT b.key IN $keys
-        RETURN collect(r.id + ' ' + a.key + ' ' + b.key) AS engaged
+        MATCH (a:Account)-[r]->(b:Account) WHERE NOT a.key IN $keys AND NOT b.key IN $keys
+        UNWIND r.ev AS e
+        RETURN collect(type(r) + ' ' + toString(e) + ' ' + a.key + ' ' + b.key) AS engaged
     }
     CALL () { MATCH (p:Person) WHERE p.id <> $id RETURN collect(p.id) AS people }
     RETURN accounts, engaged, people
@@ -188,7 +189,7 @@ def test_erasing_twice_is_idempotent(store: Store, settings: Settings,
 
 def test_opting_out_erases(store: Store, settings: Settings) -> None:
     row = store.read(Query("test_small_person",
-                           "MATCH (p:Person)-[:HAS_ACCOUNT]->(a)-[:ENGAGED]-() "
+                           "MATCH (p:Person)-[:HAS_ACCOUNT]->(a)-[]-(:Account) "
                            "RETURN p.id AS id ORDER BY id LIMIT 1"))[0]
     change = consent.set_consent(store, row["id"], "opted_out", "email", "test-operator",
                                  settings=settings)

@@ -32,7 +32,7 @@ TOP = Query(
     "test_privacy_top",
     """
     MATCH (p:Person) WHERE p.score IS NOT NULL
-      AND EXISTS { (p)-[:HAS_ACCOUNT]->()<-[:ENGAGED]-() }
+      AND EXISTS { (p)-[:HAS_ACCOUNT]->()<-[]-(:Account) }
     RETURN p.id AS id ORDER BY p.score DESC, p.id LIMIT 6
     """,
 )

@@ -17,10 +17,11 @@ pytestmark = pytest.mark.integration
 GDS_ONE_TOPIC = Query(
     "test_gds_one_topic_pagerank",
     """
-    MATCH (pa:Person)-[:HAS_ACCOUNT]->(:Account)-[r:ENGAGED]->(:Account)<-[:HAS_ACCOUNT]-(pb:Person)
-    WHERE pa <> pb AND r.at <= $asof AND r.at > $asof - $window_s
-      AND r.kind IN keys($weights) AND $topic IN r.topics
-    WITH pa, pb, sum($weights[r.kind] * 0.5 ^ (($asof - r.at) / $half_life_s)) AS strength
+    MATCH (pa:Person)-[:HAS_ACCOUNT]->(:Account)-[r]->(:Account)<-[:HAS_ACCOUNT]-(pb:Person)
+    WHERE pa <> pb AND $topic IN r.topics AND coalesce($weights[type(r)], 0.0) > 0
+    UNWIND r.ev AS e
+    WITH pa, pb, r, e / 1048576 AS at WHERE at <= $asof AND at > $asof - $window_s
+    WITH pa, pb, sum($weights[type(r)] * 0.5 ^ (($asof - at) / $half_life_s)) AS strength
     WITH gds.graph.project($graph, pa, pb,
            {relationshipProperties: {weight: log(1.0 + strength)}}) AS g
     CALL gds.pageRank.stream($graph, {relationshipWeightProperty: 'weight',
@@ -59,7 +60,8 @@ def test_topic_pagerank_equals_gds_pagerank_on_the_topic_filtered_graph(
     m = settings.model
     gds = store.write_rows(GDS_ONE_TOPIC, graph="test-topic-brewing", topic="brewing",
                            asof=SE_ASOF, window_s=m.window_days * 86400,
-                           half_life_s=m.half_life_days * 86400, weights=m.kind_weights,
+                           half_life_s=m.half_life_days * 86400,
+                           weights={k.upper(): w for k, w in m.kind_weights.items()},
                            damping=m.damping, max_iterations=m.max_iterations,
                            tolerance=m.tolerance)
     store.write_rows(DROP, graph="test-topic-brewing")
