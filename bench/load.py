@@ -1,142 +1,305 @@
-"""Loader throughput, end to end from file into Neo4j: interactions per second.
+"""Loader throughput beside its anchors, in the same run, on the same rows (issue 16).
 
-Generates a canonical JSON Lines file of N interactions (default 1,000,000) among 100,000
-accounts (heavy-tailed targets, a few kinds, timestamps over a year), then runs the real
-command line ``influence load events`` on it against a running server:
+Generates canonical JSON Lines interactions (default: 300,000 first, then 100,000 more; 30,000
+accounts, heavy-tailed targets, four kinds, one year), then on a scratch local server of its own:
 
-* ``dry``: parse and validate only (the Python side alone);
-* ``incremental``: batched ``UNWIND ... MERGE`` writes with checkpoints, into an empty db;
-* ``bulk``: CSV staging + ``LOAD CSV ... CALL { } IN TRANSACTIONS``, into an empty db.
+* **first load** of an empty database, end to end from the file: ``influence load events``
+  (parse, validate, convert, ``neo4j-admin database import``, restart, schema ready), beside the
+  anchor: the stock ``neo4j-admin database import full`` (``Neo4jAdminCommand``, JVM start
+  included) of the same rows as CSV (accounts + one ``R {id, kind, at}`` per interaction),
+  then the server start and the account-key constraint, i.e. the bare way to the same
+  queryable database;
+* **incremental load** of the further rows into the populated database: ``influence load
+  events``, beside the raw driver writing one relationship per interaction
+  (``UNWIND $rows ... MATCH, MATCH, CREATE (a)-[:R {id, kind, at}]->(b)``, batches of 10,000),
+  timed for the writes only (rows already parsed), and from the file (``json.loads`` included).
 
-Each run is timed end to end (process start to exit), with the CPU seconds the loader and
-the server spent (so a figure independent of other load on a shared machine: interactions per
-CPU-second), the loader's peak RSS (the maximum over the runs so far: RUSAGE_CHILDREN) and the
-server's RSS. Results are printed as a Markdown table (and appended to --out).
+Each figure is the median of ``--repeat`` runs; the loader's peak RSS (the Python process) and
+its children's (the import JVM) are reported, with the load average before and after.
 
-Usage (a manual server, see docs/FORMATS.md):
-    INFLUENCE_DB_PORT=7793 INFLUENCE_DATA_DIR=/tmp/loaders-db influence db start
-    INFLUENCE_DB_PORT=7793 INFLUENCE_DATA_DIR=/tmp/loaders-db \\
-        python bench/load.py --rows 1000000 --modes dry,bulk,incremental
+Usage (nothing else running on the machine):
+
+    .venv/bin/python bench/load.py                       # 300k + 100k, 3 repeats
+    .venv/bin/python bench/load.py --rows 5000000 --more 0 --accounts 500000 --repeat 1
+
+Results are printed as Markdown and appended to ``bench/results/load.md`` (``--out``).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import random
-import resource
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import psutil
-
+from influence import localdb
 from influence.settings import Settings
 from influence.store import Query, Store
 
-WIPE_EDGES = Query("bench_wipe_edges",  # edges first: detaching dense nodes overflows tx memory
-                   "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS")
-WIPE = Query("bench_wipe",
-             "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS")
-EDGES = Query("bench_edges", "MATCH ()-[r:ENGAGED]->() RETURN count(r) AS n")
-KINDS = ("reply", "like", "share", "mention", "follow", "comment")
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "load.md"
+KINDS = ("reply", "like", "share", "mention")
+START = 1_700_000_000
+BATCH = 10_000
+
+ANCHOR_CONSTRAINT = Query(
+    "bench_anchor_constraint",
+    "CREATE CONSTRAINT bench_account_key IF NOT EXISTS FOR (a:Account) REQUIRE a.key IS UNIQUE")
+AWAIT_INDEXES = Query("bench_await_indexes", "CALL db.awaitIndexes(600)")
+ANCHOR_CREATE = Query(
+    "bench_anchor_create",
+    """
+    UNWIND $rows AS row
+    MATCH (a:Account {key: row.a}) MATCH (b:Account {key: row.b})
+    CREATE (a)-[:R {id: row.id, kind: row.kind, at: row.at}]->(b)
+    """)
+ANCHOR_DELETE = Query(
+    "bench_anchor_delete", "MATCH ()-[r:R]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS")
+COUNT_R = Query("bench_count_r", "MATCH ()-[r:R]->() RETURN count(r) AS n")
+COUNT_EVENTS = Query(
+    "bench_count_events",
+    "MATCH (:Account)-[r]->(:Account) WHERE r.ev IS NOT NULL RETURN sum(size(r.ev)) AS n")
+
+# The wrapper a loader runs in: the CLI, then its own and its children's peak RSS on stderr.
+WRAPPER = """
+import resource, sys
+from influence.cli import main
+try:
+    main()
+finally:
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    sys.stderr.write(f"\\nBENCH-RSS {me} {kids}\\n")
+"""
 
 
-def generate(path: Path, rows: int, accounts: int = 100_000, seed: int = 7) -> None:
-    """Write ``rows`` canonical interactions (no self-interactions) to ``path``."""
+def generate(path: Path, rows: int, accounts: int, seed: int, offset: int = 0) -> None:
+    """``rows`` canonical interactions among ``accounts`` (Pareto targets, no self-loops)."""
     rng = random.Random(seed)
-    start = 1_700_000_000
     with path.open("w") as fh:
         for i in range(rows):
             actor = rng.randrange(accounts)
             target = int(accounts * rng.paretovariate(1.2)) % accounts
             if target == actor:
                 target = (target + 1) % accounts
-            fh.write(json.dumps({
-                "type": "interaction", "network": "bench", "id": f"i{i}",
-                "actor": f"u{actor}", "target": f"u{target}", "kind": rng.choice(KINDS),
-                "at": start + rng.randrange(31_536_000)}, separators=(",", ":")) + "\n")
+            fh.write(json.dumps({"type": "interaction", "network": "bench", "id": f"i{i + offset}",
+                                 "actor": f"u{actor}", "target": f"u{target}",
+                                 "kind": rng.choice(KINDS),
+                                 "at": START + rng.randrange(31_536_000)},
+                                separators=(",", ":")) + "\n")
 
 
-def _server(port: int) -> psutil.Process | None:
-    for proc in psutil.process_iter(["cmdline"]):
-        cmd = " ".join(proc.info["cmdline"] or [])
-        if "java" in cmd and "--config-dir=" in cmd:
-            conf = cmd.split("--config-dir=")[-1].split()[0]
-            try:
-                if f"127.0.0.1:{port}\n" in Path(conf, "neo4j.conf").read_text():
-                    return proc
-            except OSError:
-                continue
-    return None
+def _rows(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open() as fh:
+        for line in fh:
+            r = json.loads(line)
+            yield {"a": f"bench:{r['actor']}", "b": f"bench:{r['target']}", "id": r["id"],
+                   "kind": r["kind"], "at": r["at"]}
 
 
-def _cpu(proc: psutil.Process | None) -> float:
-    if proc is None:
-        return 0.0
-    times = proc.cpu_times()
-    return float(times.user + times.system)
+def anchor_csv(source: Path, folder: Path) -> tuple[Path, Path]:
+    """The anchor's import files: one row per account and one per interaction."""
+    accounts: set[str] = set()
+    rels = folder / "anchor-rels.csv"
+    with rels.open("w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow([":START_ID(Account)", ":END_ID(Account)", "id", "kind", "at:long"])
+        for row in _rows(source):
+            accounts.update((row["a"], row["b"]))
+            out.writerow([row["a"], row["b"], row["id"], row["kind"], row["at"]])
+    nodes = folder / "anchor-accounts.csv"
+    with nodes.open("w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["key:ID(Account)", ":LABEL"])
+        out.writerows([key, "Account"] for key in sorted(accounts))
+    return nodes, rels
 
 
-def run(mode: str, path: Path, rows: int, settings: Settings, store: Store) -> dict[str, object]:
-    """Run one mode end to end; return its measurements."""
-    if mode != "dry":
-        store.auto_commit(WIPE_EDGES)
-        store.auto_commit(WIPE)
-    flag = {"dry": "--dry-run", "incremental": "--no-bulk", "bulk": "--bulk"}[mode]
-    server = _server(settings.db_port)
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_cpu = _cpu(server)
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", "from influence.cli import main; main()",
-                           "load", "events", str(path), flag, "--no-progress"],
-                          capture_output=True, text=True, check=False, env=os.environ.copy())
-    seconds = time.perf_counter() - started
+def _empty_database(settings: Settings) -> None:
+    """Stop the scratch server and remove its database, so the next start creates it empty."""
+    localdb.stop(settings)
+    for part in ("databases", "transactions"):
+        shutil.rmtree(settings.data_dir / "data" / part / settings.neo4j_database,
+                      ignore_errors=True)
+
+
+def anchor_first(settings: Settings, nodes: Path, rels: Path) -> dict[str, float]:
+    """Stock ``neo4j-admin database import full``, server start, constraint online."""
+    _empty_database(settings)
+    dist = localdb.provision(settings)
+    java = localdb.find_java(settings)
+    env = {**os.environ, "NEO4J_HOME": str(settings.data_dir),
+           "NEO4J_CONF": str(settings.data_dir / "conf")}
+    cmd = [str(java), "-cp", f"{dist.lib}/*", "org.neo4j.server.startup.Neo4jAdminCommand",
+           "database", "import", "full", f"--nodes={nodes}", f"--relationships=R={rels}",
+           "--overwrite-destination=true", settings.neo4j_database]
+    clock = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    imported = time.perf_counter() - clock
     if done.returncode != 0:
-        raise SystemExit(f"{mode} failed:\n{done.stderr[-3000:]}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    loader_cpu = (after.ru_utime + after.ru_stime) - (usage.ru_utime + usage.ru_stime)
-    server_cpu = _cpu(server) - server_cpu
-    edges = rows if mode == "dry" else store.read(EDGES)[0]["n"]
-    return {"mode": mode, "rows": rows, "edges": edges, "seconds": round(seconds, 1),
-            "per_s": int(rows / seconds), "loader_cpu": round(loader_cpu, 1),
-            "server_cpu": round(server_cpu, 1),
-            "per_cpu_s": int(rows / max(loader_cpu + server_cpu, 1e-9)),
-            "loader_peak_mb": round(after.ru_maxrss / 1024),
-            "server_rss_mb": round(server.memory_info().rss / 2**20) if server else 0,
-            "load_avg": round(os.getloadavg()[0], 1)}
+        raise SystemExit(f"anchor import failed:\n{(done.stdout + done.stderr)[-3000:]}")
+    localdb.start(settings)
+    started = time.perf_counter() - clock
+    with Store(settings) as store:
+        store.auto_commit(ANCHOR_CONSTRAINT)
+        store.auto_commit(AWAIT_INDEXES)
+    total = time.perf_counter() - clock
+    return {"import_s": imported, "start_s": started - imported,
+            "constraint_s": total - started, "total_s": total}
+
+
+def run_cli(settings: Settings, *args: str) -> dict[str, float]:
+    """One ``influence`` command in a fresh process: wall seconds and peak RSS (MB)."""
+    env = {**os.environ, "INFLUENCE_DATA_DIR": str(settings.data_dir),
+           "INFLUENCE_DB_PORT": str(settings.db_port)}
+    env.pop("INFLUENCE_NEO4J_URI", None)
+    clock = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *args], env=env,
+                          capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - clock
+    if done.returncode != 0:
+        raise SystemExit(f"influence {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    rss = [line.split()[1:] for line in done.stderr.splitlines() if line.startswith("BENCH-RSS")]
+    me, kids = (int(v) / 1024 for v in rss[-1]) if rss else (0.0, 0.0)
+    return {"total_s": seconds, "loader_rss_mb": me, "children_rss_mb": kids}
+
+
+def ours_first(settings: Settings, source: Path) -> dict[str, float]:
+    """``influence load events`` into an empty database on a running server."""
+    _empty_database(settings)
+    localdb.start(settings)
+    return run_cli(settings, "load", "events", str(source), "--no-progress")
+
+
+def anchor_incremental(settings: Settings, source: Path) -> dict[str, float]:
+    """Raw driver CREATE, one relationship per interaction, batches of 10k."""
+    clock = time.perf_counter()
+    rows = list(_rows(source))
+    parsed = time.perf_counter() - clock
+    with Store(settings) as store:
+        clock = time.perf_counter()
+        for i in range(0, len(rows), BATCH):
+            store.write(ANCHOR_CREATE, rows=rows[i:i + BATCH])
+        writes = time.perf_counter() - clock
+        created = int(store.read(COUNT_R)[0]["n"])
+        store.auto_commit(ANCHOR_DELETE)
+    if created != len(rows):
+        raise SystemExit(f"anchor created {created} of {len(rows)} relationships")
+    return {"writes_s": writes, "total_s": parsed + writes}
+
+
+def ours_incremental(settings: Settings, source: Path) -> dict[str, float]:
+    """``influence load events`` of the further rows into the populated database."""
+    return run_cli(settings, "load", "events", str(source), "--no-progress")
+
+
+@dataclass
+class Runs:
+    """The measurements of each step over the repeats."""
+
+    values: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+
+    def add(self, step: str, measured: dict[str, float]) -> None:
+        self.values.setdefault(step, []).append(measured)
+        print(f"  {step}: " + ", ".join(f"{k} {v:.1f}" for k, v in measured.items()), flush=True)
+
+    def median(self, step: str, key: str = "total_s") -> float:
+        return statistics.median(m[key] for m in self.values[step])
+
+    def peak(self, step: str, key: str) -> float:
+        return max(m[key] for m in self.values[step])
+
+
+def report(runs: Runs, rows: int, more: int, accounts: int, repeat: int, events: int,
+           load_before: tuple[float, ...], load_after: tuple[float, ...],
+           settings: Settings) -> str:
+    """The Markdown of one benchmark run."""
+    def line(work: str, anchor_name: str, anchor_s: float, ours_s: float, n: int) -> str:
+        return (f"| {work} | {anchor_name}: {anchor_s:.1f} s, {n / anchor_s:,.0f}/s | "
+                f"{ours_s:.1f} s, {n / ours_s:,.0f}/s | **{anchor_s / ours_s:.2f}x** |")
+
+    out = [f"## {rows:,} first + {more:,} incremental interactions, {accounts:,} accounts "
+           f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
+           f"Median of {repeat} run(s); load average before {load_before[0]:.2f}, after "
+           f"{load_after[0]:.2f} (1 min); server heap {settings.heap_size}, page cache "
+           f"{settings.pagecache_size}. Ratio = anchor time / our time (>= 1 is faster "
+           "than the anchor).", "",
+           "| work | anchor (same run, same rows) | ours (`influence load events`) | ratio |",
+           "|---|---|---|---|",
+           line("first load, empty database, end to end",
+                "neo4j-admin import + start + constraint", runs.median("anchor_first"),
+                runs.median("ours_first"), rows)]
+    if more:
+        out.append(line("incremental load, populated database", "raw driver CREATE (writes)",
+                        runs.median("anchor_incremental", "writes_s"),
+                        runs.median("ours_incremental"), more))
+        out.append(line("(same, from the file)", "raw driver CREATE (json.loads + writes)",
+                        runs.median("anchor_incremental"), runs.median("ours_incremental"),
+                        more))
+    a = runs.values["anchor_first"]
+    out += ["", "Anchor first load, parts (median s): import "
+            f"{statistics.median(m['import_s'] for m in a):.1f}, server start "
+            f"{statistics.median(m['start_s'] for m in a):.1f}, constraint "
+            f"{statistics.median(m['constraint_s'] for m in a):.1f}.",
+            f"Loader peak RSS: first load {runs.peak('ours_first', 'loader_rss_mb'):.0f} MB "
+            f"(import JVM {runs.peak('ours_first', 'children_rss_mb'):.0f} MB)"
+            + (f", incremental {runs.peak('ours_incremental', 'loader_rss_mb'):.0f} MB"
+               if more else "") + f". Events in the database after the last run: {events:,}.",
+            ""]
+    return "\n".join(out)
 
 
 def main() -> None:
-    """Generate the file, run the modes, print (and append) the table."""
+    """Generate the files, run anchor and ours alternately, print and append the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--modes", default="dry,bulk,incremental")
-    parser.add_argument("--file", type=Path, default=Path("/tmp/bench-load-events.jsonl"))
-    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--rows", type=int, default=300_000, help="first-load interactions")
+    parser.add_argument("--more", type=int, default=100_000, help="incremental interactions")
+    parser.add_argument("--accounts", type=int, default=30_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--port", type=int, default=7795, help="the scratch server's Bolt port")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-load")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    if not args.file.exists() or sum(1 for _ in args.file.open()) != args.rows:
-        t = time.perf_counter()
-        generate(args.file, args.rows)
-        print(f"generated {args.rows} rows in {time.perf_counter() - t:.1f}s", flush=True)
-    settings = Settings()
-    lines = ["| mode | interactions | edges in db | wall s | interactions/s (wall) "
-             "| loader CPU s | server CPU s | interactions per CPU-s | loader peak RSS MB "
-             "| server RSS MB | load avg (1 min) |", "|---" * 11 + "|"]
-    with Store(settings) as store:
-        for mode in args.modes.split(","):
-            r = run(mode, args.file, args.rows, settings, store)
-            line = (f"| {r['mode']} | {r['rows']:,} | {r['edges']:,} | {r['seconds']} | "
-                    f"{r['per_s']:,} | {r['loader_cpu']} | {r['server_cpu']} | "
-                    f"{r['per_cpu_s']:,} | {r['loader_peak_mb']} | {r['server_rss_mb']} | "
-                    f"{r['load_avg']} |")
-            lines.append(line)
-            print(line, flush=True)
-    if args.out:
-        with args.out.open("a") as fh:
-            fh.write("\n".join(lines) + "\n")
+    args.work.mkdir(parents=True, exist_ok=True)
+    first = args.work / f"first-{args.rows}-{args.accounts}.jsonl"
+    more = args.work / f"more-{args.more}-{args.accounts}.jsonl"
+    for path, rows, seed, offset in ((first, args.rows, 7, 0), (more, args.more, 8, args.rows)):
+        if not path.exists():
+            clock = time.perf_counter()
+            generate(path, rows, args.accounts, seed, offset)
+            print(f"generated {path} in {time.perf_counter() - clock:.1f} s", flush=True)
+    nodes, rels = anchor_csv(first, args.work)
+    settings = Settings(data_dir=args.work / "db", db_port=args.port)
+    load_before = os.getloadavg()
+    runs = Runs()
+    try:
+        for i in range(args.repeat):
+            print(f"run {i + 1}/{args.repeat}", flush=True)
+            runs.add("anchor_first", anchor_first(settings, nodes, rels))
+            runs.add("ours_first", ours_first(settings, first))
+            if args.more:
+                runs.add("ours_incremental", ours_incremental(settings, more))
+                runs.add("anchor_incremental", anchor_incremental(settings, more))
+        with Store(settings) as store:
+            events = int(store.read(COUNT_EVENTS)[0]["n"] or 0)
+    finally:
+        localdb.stop(settings)
+    text = report(runs, args.rows, args.more, args.accounts, args.repeat, events, load_before,
+                  os.getloadavg(), settings)
+    print(text)
+    with args.out.open("a") as fh:
+        fh.write("\n" + text)
 
 
 if __name__ == "__main__":

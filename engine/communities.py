@@ -68,9 +68,9 @@ class PeopleCommunity:
     topics: tuple[str, ...]
 
 
-def write_query(algorithm: Algorithm) -> Query:
-    """The GDS write procedure for an algorithm."""
-    return q.LEIDEN_WRITE if algorithm == "leiden" else q.LOUVAIN_WRITE
+def mutate_query(algorithm: Algorithm) -> Query:
+    """The GDS mutate procedure for an algorithm."""
+    return q.LEIDEN_MUTATE if algorithm == "leiden" else q.LOUVAIN_MUTATE
 
 
 def stream_query(algorithm: Algorithm) -> Query:
@@ -85,7 +85,8 @@ def _detect(store: QueryRunner, graph: str, projected: list[dict[str, int]],
     try:
         if not nodes:
             return 0, 0, 0, 0.0
-        result = store.write_rows(write_query(algorithm), graph=graph, property=prop, seed=SEED)
+        result = store.write_rows(mutate_query(algorithm), graph=graph, property=prop, seed=SEED)
+        store.write_rows(q.WRITE_COMMUNITY, graph=graph, property=prop)
         return nodes, rels, int(result[0]["communities"]), float(result[0]["modularity"])
     finally:
         if projected:

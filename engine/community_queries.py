@@ -52,23 +52,34 @@ PROJECT_EDGE_LIST = Query(
     """,
 )
 
-LOUVAIN_WRITE = Query(
-    "louvain_write",
+# Detection mutates the in-memory graph, then one parallel write stores the property: graphs
+# projected from parameter arrays (node ids, not node patterns) refuse the algorithms' write mode.
+LOUVAIN_MUTATE = Query(
+    "louvain_mutate",
     """
-    CALL gds.louvain.write($graph, {writeProperty: $property,
+    CALL gds.louvain.mutate($graph, {mutateProperty: $property,
         relationshipWeightProperty: 'weight', concurrency: 1})
     YIELD communityCount, modularity, ranLevels
     RETURN communityCount AS communities, modularity, ranLevels AS levels
     """,
 )
 
-LEIDEN_WRITE = Query(
-    "leiden_write",
+LEIDEN_MUTATE = Query(
+    "leiden_mutate",
     """
-    CALL gds.leiden.write($graph, {writeProperty: $property,
+    CALL gds.leiden.mutate($graph, {mutateProperty: $property,
         relationshipWeightProperty: 'weight', concurrency: 1, randomSeed: $seed})
     YIELD communityCount, modularity, ranLevels
     RETURN communityCount AS communities, modularity, ranLevels AS levels
+    """,
+)
+
+WRITE_COMMUNITY = Query(
+    "write_community_property",
+    """
+    CALL gds.graph.nodeProperties.write($graph, [$property])
+    YIELD propertiesWritten
+    RETURN propertiesWritten AS written
     """,
 )
 

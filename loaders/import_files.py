@@ -335,8 +335,8 @@ class ImportWriter:
 
     def _write_interactions(self, path: Path) -> tuple[int, int]:
         keys = np.array(list(self._account_index), dtype=object)
+        post_topics = self._post_topics()  # first: posts can add topic sets
         topic_names = [""] * len(self._topic_sets)
-        post_topics = self._post_topics()
         for topics, index in self._topic_sets.items():
             topic_names[index] = ";".join(topics)
         tks = ["" if i < 0 else topic_names[i].replace(";", "|")

@@ -71,10 +71,14 @@ ERASURE_SUBJECT = Query(
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
     OPTIONAL MATCH (a)-[:POSTED]->(post:Post)
     WITH p, collect(DISTINCT a) AS accounts, collect(DISTINCT post.key) AS posts
+    CALL (accounts) {
+        UNWIND accounts AS a
+        MATCH (a)-[r:""" + INTERACTIONS + """]-(:Account)
+        WITH DISTINCT r
+        RETURN sum(size(r.ev)) AS interactions
+    }
     RETURN p.id AS id, p.slot AS slot, [a IN accounts | a {.key, .network, .id}] AS accounts,
-           posts, reduce(n = 0, a IN accounts | n + coalesce(COLLECT {
-               MATCH (a)-[r:""" + INTERACTIONS + """]-(:Account) RETURN sum(size(r.ev)) }[0], 0))
-             AS interactions
+           posts, interactions
     """,
 )
 

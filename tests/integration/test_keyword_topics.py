@@ -33,7 +33,8 @@ REPO = Path(__file__).resolve().parents[2]
 NETWORK = "se-untagged"
 POST_TOPICS = Query("test_keyword_post_topics", """
     MATCH (p:Post {network: $network})
-    RETURN p.id AS id, p.kind AS kind, p.topics AS topics, keys(p) AS properties,
+    RETURN p.id AS id, p.kind AS kind, p.topics AS topics,
+           COLLECT { UNWIND keys(p) AS k RETURN k ORDER BY k } AS properties,
            COUNT { (p)-[:TAGGED]->(:Topic) } AS tagged
     ORDER BY id""")
 INTERACTION_TOPICS = Query("test_keyword_interaction_topics", """

@@ -62,7 +62,11 @@ def test_migrations_are_recorded_and_idempotent(store: Store) -> None:
     wipe(store)
     assert migrate(store) == []
     constraints = {row["name"] for row in store.read(Query("c", "SHOW CONSTRAINTS YIELD name"))}
-    assert {"person_id", "account_key", "post_key", "topic_name", "interaction_id"} <= constraints
+    assert {"person_id", "account_key", "post_key", "topic_name"} <= constraints
+    # Interactions are aggregated since migration 0006: no per-interaction id constraint.
+    assert "interaction_id" not in constraints
+    indexes = {row["name"] for row in store.read(Query("i", "SHOW INDEXES YIELD name"))}
+    assert {"person_slot", "score_chunk_run"} <= indexes
 
 
 def test_local_server_start_is_idempotent_and_stop_leaves_no_process(db_target: Target) -> None:
