@@ -62,6 +62,15 @@ class TimedRunner:
     def auto_commit(self, query: Query, **params: Any) -> list[Row]:
         return self._timed(self.inner.auto_commit, query, params)  # type: ignore[no-any-return]
 
+    def write_batch(self, statements: Sequence[tuple[Query, Mapping[str, Any]]]
+                    ) -> list[list[Row]]:
+        started = time.perf_counter()
+        try:
+            return self.inner.write_batch(statements)
+        finally:
+            self.round_trips += 1
+            self.db_seconds += time.perf_counter() - started
+
 
 @dataclass
 class Context(BaseContext):

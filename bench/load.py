@@ -281,6 +281,7 @@ def main() -> None:
             print(f"generated {path} in {time.perf_counter() - clock:.1f} s", flush=True)
     nodes, rels = anchor_csv(first, args.work)
     settings = Settings(data_dir=args.work / "db", db_port=args.port)
+    localdb.start(settings, progress=print)  # provisions the scratch server and writes its conf
     load_before = os.getloadavg()
     runs = Runs()
     try:

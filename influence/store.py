@@ -7,7 +7,7 @@ through a :class:`QueryRunner`; the real one is :class:`Store`, unit tests use a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -41,6 +41,9 @@ class QueryRunner(Protocol):
     def write_rows(self, query: Query, **params: Any) -> list[Row]: ...
 
     def auto_commit(self, query: Query, **params: Any) -> list[Row]: ...
+
+    def write_batch(self, statements: Sequence[tuple[Query, Mapping[str, Any]]]
+                    ) -> list[list[Row]]: ...
 
 
 class Store:
@@ -138,6 +141,18 @@ class Store:
 
         def work(tx: ManagedTransaction) -> list[Row]:
             return [record.data() for record in tx.run(query.text, params)]
+
+        self.round_trips += 1
+        with self._session() as session:
+            return session.execute_write(work)
+
+    def write_batch(self, statements: Sequence[tuple[Query, Mapping[str, Any]]]
+                    ) -> list[list[Row]]:
+        """Run several write statements in one transaction; the rows of each, in order."""
+
+        def work(tx: ManagedTransaction) -> list[list[Row]]:
+            return [[record.data() for record in tx.run(query.text, dict(params))]
+                    for query, params in statements]
 
         self.round_trips += 1
         with self._session() as session:

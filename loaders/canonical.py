@@ -160,9 +160,21 @@ class CanonicalAdapter:
             else:
                 yield from self._jsonl(path)
 
-    def _jsonl(self, path: Path) -> Items:
+    def text_items(self) -> Items:
+        """The items that can carry post text, for the keyword pass of a load: a JSON line
+        without the bytes ``"text"`` is passed over unparsed (CSV files are read whole)."""
+        self.meter.reset()
+        for path in self.files:
+            if files.logical_suffix(path) in CSV_SUFFIXES:
+                yield from self._csv(path)
+            else:
+                yield from self._jsonl(path, needle=b'"text"')
+
+    def _jsonl(self, path: Path, needle: bytes | None = None) -> Items:
         source = path.name
         for number, raw_bytes in files.numbered_lines(path, self.meter):
+            if needle is not None and needle not in raw_bytes:
+                continue
             if len(raw_bytes) > self.max_line_bytes:
                 yield Rejected(source, number, raw_bytes[:200].decode("utf-8", "replace"),
                                f"oversized record: {len(raw_bytes)} bytes > "

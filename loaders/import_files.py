@@ -22,6 +22,7 @@ import csv
 import json
 import math
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -154,8 +155,18 @@ class ImportWriter:
     def full(self) -> bool:
         return len(self._buffer) >= self.batch_size
 
-    def flush(self) -> None:
-        """Spill the buffered interactions to their partition files."""
+    def flush(self, *, wait: bool = True, then: Callable[[], None] | None = None) -> None:
+        """Spill the buffered interactions to their partition files (``wait`` is moot: the
+        spill is synchronous); ``then`` runs after."""
+        del wait
+        self._spill()
+        if then is not None:
+            then()
+
+    def close(self) -> None:
+        """Nothing runs in the background; the files are closed by :meth:`finish`."""
+
+    def _spill(self) -> None:
         if not self._buffer:
             return
         events = np.array(self._buffer, dtype=EVENT)

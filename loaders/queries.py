@@ -1,5 +1,6 @@
 """Cypher of the loaders: batched, idempotent ``UNWIND ... MERGE`` writes."""
 
+from influence.domain import INTERACTION_TYPES
 from influence.store import Query
 
 UPSERT_ACCOUNTS = Query(
@@ -133,29 +134,51 @@ ENSURE_ACCOUNTS = Query(
 # none), holding `ev`, the event words of its interactions (influence.domain.event_word), and
 # `vals` (their signed values, NaN where none) when the source has values. A row carries the
 # events of one such group in the batch; only words not yet in `ev` are added, so reloading
-# adds nothing. A row with a post and no topics takes the post's topics.
-UPSERT_INTERACTIONS = Query(
-    "upsert_interactions",
-    """
+# adds nothing. Each returns how many rows found both accounts (the writer checks the count).
+#
+# One statement per relationship type, not one with a dynamic type: MERGE with `$(row.type)`
+# expands every relationship of the account (all types) to find the group, a static type only
+# its own (measured: 3.5x fewer database hits at 400k interactions).
+_UPSERT_PLAIN = """
     UNWIND $rows AS row
-    MATCH (a:Account) WHERE id(a) = row.a
-    MATCH (b:Account) WHERE id(b) = row.b
+    MATCH (a:Account) WHERE id(a) = row.a AND a.key = row.ka
+    MATCH (b:Account) WHERE id(b) = row.b AND b.key = row.kb
+    MERGE (a)-[r:`TYPE` {tk: row.tk}]->(b)
+    ON CREATE SET r.ev = row.ev, r.topics = row.topics
+    ON MATCH SET r.ev = r.ev + [w IN row.ev WHERE NOT w IN r.ev]
+    RETURN count(*) AS written
+"""
+
+# Rows with values, or with a post whose topics they take (a row with a post and no topics).
+_UPSERT_FULL = """
+    UNWIND $rows AS row
+    MATCH (a:Account) WHERE id(a) = row.a AND a.key = row.ka
+    MATCH (b:Account) WHERE id(b) = row.b AND b.key = row.kb
     WITH a, b, row, CASE WHEN row.post IS NULL THEN row.topics
                          ELSE coalesce(head(COLLECT { MATCH (p:Post {key: row.post})
                                                       RETURN p.topics }), []) END AS topics
     WITH a, b, row, topics,
          reduce(k = '', t IN topics | k + CASE WHEN k = '' THEN '' ELSE '|' END + t) AS tk
-    MERGE (a)-[r:$(row.type) {tk: tk}]->(b)
+    MERGE (a)-[r:`TYPE` {tk: tk}]->(b)
     ON CREATE SET r.ev = [], r.topics = CASE WHEN size(topics) = 0 THEN null ELSE topics END
     WITH r, row, [i IN range(0, size(row.ev) - 1) WHERE NOT row.ev[i] IN r.ev] AS fresh
-    WHERE size(fresh) > 0
-    SET r.vals = CASE WHEN row.vals IS NULL AND r.vals IS NULL THEN null
+    SET r.vals = CASE WHEN size(fresh) = 0 THEN r.vals
+                      WHEN row.vals IS NULL AND r.vals IS NULL THEN null
                       ELSE coalesce(r.vals, [e IN r.ev | 0.0 / 0.0])
                            + [i IN fresh | coalesce(row.vals[i], 0.0 / 0.0)] END,
         r.ev = r.ev + [i IN fresh | row.ev[i]]
-    RETURN sum(size(fresh)) AS added
-    """,
-)
+    RETURN count(*) AS written
+"""
+
+UPSERT_INTERACTIONS: dict[str, Query] = {
+    t: Query(f"upsert_interactions_{t.lower()}", _UPSERT_PLAIN.replace("`TYPE`", t))
+    for t in INTERACTION_TYPES}
+"""The plain upsert of each relationship type (rows without values and without a post)."""
+
+UPSERT_INTERACTIONS_FULL: dict[str, Query] = {
+    t: Query(f"upsert_interactions_full_{t.lower()}", _UPSERT_FULL.replace("`TYPE`", t))
+    for t in INTERACTION_TYPES}
+"""The upsert of each relationship type for rows with values or with a post's topics."""
 
 # Take interactions out again (by their event words): a relationship left without events goes.
 RETRACT_INTERACTIONS = Query(

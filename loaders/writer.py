@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal, Protocol
 
 from influence.domain import event_word, relationship_type
+from influence.errors import EnvironmentProblemError
 from influence.loaders import queries as q
 from influence.loaders.base import Item, Parsed, Rejected, Skipped
 from influence.loaders.checkpoint import Checkpoint
@@ -38,7 +41,7 @@ from influence.loaders.records import (
     TopicRecord,
 )
 from influence.loaders.screening import ERASED_REASON, Erased, screen
-from influence.store import QueryRunner
+from influence.store import Query, QueryRunner
 
 SelfPolicy = Literal["quarantine", "skip", "keep"]
 """What to do with an interaction whose actor is its target."""
@@ -91,46 +94,57 @@ GroupKey = tuple[str, str, str, str, tuple[str, ...], str | None]
 @dataclass
 class Events:
     """The interactions of one batch, grouped as they are stored: by (network, actor, target,
-    kind, topics), each group a list of event words and (when the source has them) values."""
+    kind, topics), each group its event words (a word given twice counts once) with their
+    values (when the source has them)."""
 
-    groups: dict[GroupKey, tuple[list[int], list[float | None]]] = field(default_factory=dict)
+    groups: dict[GroupKey, dict[int, float | None]] = field(default_factory=dict)
     count: int = 0
 
     def add(self, record: InteractionRecord) -> None:
         topics = tuple(sorted(set(record.topics))) if record.topics else ()
         post = None if topics or record.post is None else f"{record.network}:{record.post}"
         key = (record.network, record.actor, record.target, record.kind.value, topics, post)
-        words, values = self.groups.setdefault(key, ([], []))
-        words.append(event_word(record.at, f"{record.network}:{record.id}"))
-        values.append(record.value)
+        word = event_word(record.at, f"{record.network}:{record.id}")
+        self.groups.setdefault(key, {}).setdefault(word, record.value)
         self.count += 1
 
-    def endpoints(self) -> list[dict[str, Any]]:
-        """The distinct accounts at either end of the batch's interactions."""
+    def endpoints(self) -> dict[str, dict[str, Any]]:
+        """The distinct accounts at either end of the batch's interactions, by key."""
         seen: dict[str, dict[str, Any]] = {}
         for network, actor, target, *_ in self.groups:
             for ident in (actor, target):
-                seen.setdefault(f"{network}:{ident}", {"key": f"{network}:{ident}",
-                                                     "network": network, "id": ident})
-        return list(seen.values())
+                key = f"{network}:{ident}"
+                if key not in seen:
+                    seen[key] = {"key": key, "network": network, "id": ident}
+        return seen
 
-    def rows(self, node_ids: dict[str, int]) -> list[dict[str, Any]]:
-        """One write row per group, with the accounts' node ids."""
-        out = []
-        for (network, actor, target, kind, topics, post), (words, values) in self.groups.items():
-            valued = any(v is not None for v in values)
-            out.append({
-                "a": node_ids[f"{network}:{actor}"], "b": node_ids[f"{network}:{target}"],
-                "type": relationship_type(kind), "topics": list(topics), "post": post,
-                "ev": words,
-                "vals": [math.nan if v is None else v for v in values] if valued else None,
-            })
-        return out
+    def statements(self, node_ids: dict[str, int]) -> list[tuple[Query, dict[str, Any]]]:
+        """The batch's writes: per relationship type, the plain rows and the rows with values
+        or a post's topics (see :data:`influence.loaders.queries.UPSERT_INTERACTIONS`)."""
+        plain: dict[str, list[dict[str, Any]]] = {}
+        full: dict[str, list[dict[str, Any]]] = {}
+        types = {kind: relationship_type(kind) for kind in {key[3] for key in self.groups}}
+        for (network, actor, target, kind, topics, post), events in self.groups.items():
+            ka, kb = f"{network}:{actor}", f"{network}:{target}"
+            words = list(events)
+            valued = any(v is not None for v in events.values())
+            if valued or post is not None:
+                full.setdefault(types[kind], []).append({
+                    "a": node_ids[ka], "ka": ka, "b": node_ids[kb], "kb": kb,
+                    "topics": list(topics), "post": post, "ev": words,
+                    "vals": [math.nan if v is None else v for v in events.values()]
+                    if valued else None})
+            else:
+                plain.setdefault(types[kind], []).append({
+                    "a": node_ids[ka], "ka": ka, "b": node_ids[kb], "kb": kb,
+                    "tk": "|".join(topics), "topics": list(topics) or None, "ev": words})
+        return ([(q.UPSERT_INTERACTIONS[t], {"rows": rows}) for t, rows in plain.items()]
+                + [(q.UPSERT_INTERACTIONS_FULL[t], {"rows": rows}) for t, rows in full.items()])
 
 
 _ORDER = (("people", q.UPSERT_PEOPLE), ("accounts", q.UPSERT_ACCOUNTS),
           ("links", q.LINK_ACCOUNTS), ("topics", q.UPSERT_TOPICS), ("posts", q.UPSERT_POSTS),
-          ("post_links", q.UPSERT_POST_LINKS), ("interactions", q.UPSERT_INTERACTIONS),
+          ("post_links", q.UPSERT_POST_LINKS), ("interactions", None),
           ("consent", q.UPSERT_CONSENT))
 
 
@@ -148,22 +162,33 @@ class Sink(Protocol):
 
     def full(self) -> bool: ...
 
-    def flush(self) -> None: ...
+    def flush(self, *, wait: bool = True, then: Callable[[], None] | None = None) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
 class Writer:
     """Buffers records by kind and flushes them in dependency order.
 
+    A flush with ``wait=False`` hands the batch to a background thread and returns at once,
+    so the next batch is parsed while this one is written (at most one batch in flight); its
+    ``then`` runs once the batch has committed (a checkpoint). A plain ``flush()`` returns
+    when everything is committed. Node ids of accounts are remembered for the run: each write
+    checks that every id still names its account, and looks them all up again if not.
+
     Args:
         store: where to write; ``None`` validates only (``--dry-run``).
-        batch_size: rows per ``UNWIND`` transaction.
+        batch_size: rows per ``UNWIND`` transaction (interactions: events per transaction).
     """
 
     store: QueryRunner | None
-    batch_size: int = 5000
+    batch_size: int = 10_000
     _buffers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _events: Events = field(default_factory=Events)
+    _ids: dict[str, int] = field(default_factory=dict)
+    _worker: ThreadPoolExecutor | None = None
+    _pending: Future[None] | None = None
     written: dict[str, int] = field(default_factory=dict)
 
     def add(self, record: Record, *, autoflush: bool = True) -> None:
@@ -181,30 +206,78 @@ class Writer:
         return self._events.count >= self.batch_size or \
             any(len(rows) >= self.batch_size for rows in self._buffers.values())
 
-    def flush(self) -> None:
-        """Write every buffered row; on return all of it is committed."""
-        for kind, query in _ORDER:
-            if kind == "interactions":
-                self._flush_events()
-                continue
-            rows = self._buffers.pop(kind, [])
-            if self.store is not None:
-                for start in range(0, len(rows), self.batch_size):
-                    self.store.write(query, rows=rows[start:start + self.batch_size])
+    def flush(self, *, wait: bool = True, then: Callable[[], None] | None = None) -> None:
+        """Write every buffered row (in the background unless ``wait``); ``then`` runs after
+        the commit. Raises what a background write raised."""
+        buffers, events = self._buffers, self._events
+        self._buffers, self._events = {}, Events()
+        self._await()
+        if self.store is None or not wait:
+            if self.store is None:
+                self._count(buffers, events)
+                if then is not None:
+                    then()
+                return
+            if self._worker is None:
+                self._worker = ThreadPoolExecutor(1, thread_name_prefix="influence-writer")
+            self._pending = self._worker.submit(self._write, self.store, buffers, events, then)
+            return
+        self._write(self.store, buffers, events, then)
+
+    def close(self) -> None:
+        """Wait for a batch in flight (its error is raised) and stop the background thread."""
+        try:
+            self._await()
+        finally:
+            if self._worker is not None:
+                self._worker.shutdown(wait=True)
+                self._worker = None
+
+    def _await(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _count(self, buffers: dict[str, list[dict[str, Any]]], events: Events) -> None:
+        for kind, rows in buffers.items():
             if rows:
                 self.written[kind] = self.written.get(kind, 0) + len(rows)
+        if events.count:
+            self.written["interactions"] = self.written.get("interactions", 0) + events.count
 
-    def _flush_events(self) -> None:
-        events, self._events = self._events, Events()
+    def _write(self, store: QueryRunner, buffers: dict[str, list[dict[str, Any]]],
+               events: Events, then: Callable[[], None] | None) -> None:
+        for kind, query in _ORDER:
+            if query is None:
+                self._write_events(store, events)
+                continue
+            rows = buffers.get(kind, [])
+            for start in range(0, len(rows), self.batch_size):
+                store.write(query, rows=rows[start:start + self.batch_size])
+        self._count(buffers, events)
+        if then is not None:
+            then()
+
+    def _write_events(self, store: QueryRunner, events: Events) -> None:
         if not events.count:
             return
-        if self.store is not None:
-            found = self.store.write_rows(q.ENSURE_ACCOUNTS, rows=events.endpoints())[0]
-            ids = dict(zip(found["keys"], found["ids"], strict=True))
-            rows = events.rows(ids)
-            for start in range(0, len(rows), self.batch_size):
-                self.store.write(q.UPSERT_INTERACTIONS, rows=rows[start:start + self.batch_size])
-        self.written["interactions"] = self.written.get("interactions", 0) + events.count
+        endpoints = events.endpoints()
+        for attempt in range(2):
+            missing = [row for key, row in endpoints.items() if key not in self._ids]
+            if missing:
+                found = store.write_rows(q.ENSURE_ACCOUNTS, rows=missing)[0]
+                self._ids.update(zip(found["keys"], found["ids"], strict=True))
+            statements = events.statements(self._ids)
+            results = store.write_batch(statements)
+            written = sum(int(rows[0]["written"]) for rows in results if rows)
+            if written == sum(len(params["rows"]) for _, params in statements):
+                return
+            if attempt:
+                raise EnvironmentProblemError(
+                    f"{sum(len(p['rows']) for _, p in statements) - written} interaction "
+                    "group(s) found no account although the accounts were just written",
+                    hint="Was an account erased while this load ran? Load the file again.")
+            self._ids.clear()  # an account went (erased) since its id was remembered
 
 
 def retract(store: QueryRunner, records: Iterable[InteractionRecord]) -> int:
@@ -306,9 +379,8 @@ def load(
                 tally.quarantined += 1
                 tally.quarantine_reasons[Tally.category(item.reason)] += 1
             if writer.full():
-                writer.flush()
-                if checkpoint is not None:
-                    checkpoint.commit(ordinal)
+                writer.flush(wait=False, then=None if checkpoint is None
+                             else partial(checkpoint.commit, ordinal))
             on_item()
         writer.flush()
         if writer.store is not None:
@@ -316,5 +388,8 @@ def load(
         if checkpoint is not None:
             checkpoint.finish()
     finally:
-        quarantine.close()
+        try:
+            writer.close()
+        finally:
+            quarantine.close()
     return tally

@@ -31,7 +31,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import ConstantInputWarning, wilcoxon
 
 from influence.engine import topic_queries as q
 from influence.engine.model import ModelParams
@@ -161,6 +160,8 @@ def engagement_by_topic(events: Sequence[TopicEvent]) -> dict[str, Counter[str]]
 
 def topic_quality(scores: Scores, target: Counter[str], people: Sequence[str]) -> TopicQuality:
     """Spearman and NDCG@10/100 of ``scores`` against one topic's hold-out target."""
+    from scipy.stats import ConstantInputWarning  # on use: scipy.stats is slow to import
+
     with warnings.catch_warnings():  # a constant ranking gives NaN, counted by summarise
         warnings.simplefilter("ignore", ConstantInputWarning)
         ranking = _ranking_quality("", scores, target, people)
@@ -181,6 +182,8 @@ def summarise(per_topic: dict[str, dict[str, TopicQuality]],
         diff = rho - ref
         p: float | None = None
         if np.any(np.abs(diff) > 1e-12):
+            from scipy.stats import wilcoxon  # on use: scipy.stats is slow to import
+
             p = float(wilcoxon(rho, ref).pvalue)
         out.append(MethodSummary(
             method,

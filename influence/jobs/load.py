@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from influence.dbimport import staging_folder
 from influence.domain import InteractionKind
@@ -285,6 +286,13 @@ def load_records(store: QueryRunner, records: Iterable[Record], settings: Settin
     return load_items(items, 0, run_name, settings, store=store, policy="keep")
 
 
+@runtime_checkable
+class HasTextItems(Protocol):
+    """An adapter that can yield only the items that may carry post text (a faster pass)."""
+
+    def text_items(self) -> Iterable[Item]: ...
+
+
 def keyword_items(opened: Opened, request: LoadRequest,
                   progress: Progress) -> tuple[Iterable[Item], str]:
     """The items with keyword topics on untagged posts, and a fingerprint option.
@@ -300,7 +308,9 @@ def keyword_items(opened: Opened, request: LoadRequest,
     saved = KeywordTopics.load(vocabulary) if vocabulary and vocabulary.exists() else None
     progress.stage("keyword topics: reading post text", opened.total_bytes or None,
                    unit="bytes")
-    fitted = fit_items(by_bytes(opened, opened.items, progress), saved)
+    texts = opened.items.text_items() if isinstance(opened.items, HasTextItems) \
+        else opened.items  # an adapter that can skip lines without text reads less
+    fitted = fit_items(by_bytes(opened, texts, progress), saved)
     if not fitted.untagged:
         return opened.items, "keywords=none"
     if vocabulary is not None and saved is None:

@@ -22,7 +22,9 @@ def all_queries() -> list[Query]:
     found = []
     for name in query_modules():
         module = importlib.import_module(name)
-        found += [v for v in vars(module).values() if isinstance(v, Query)]
+        for value in vars(module).values():  # a constant, or a dict of them (one per type)
+            found += [q for q in (value.values() if isinstance(value, dict) else (value,))
+                      if isinstance(q, Query)]
     return found
 
 

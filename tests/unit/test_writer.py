@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from influence.domain import event_word
+from influence.errors import EnvironmentProblemError
 from influence.loaders.base import Parsed, Rejected, Skipped
 from influence.loaders.quarantine import Quarantine
 from influence.loaders.records import AccountRecord, InteractionKind, InteractionRecord
@@ -29,9 +32,9 @@ def test_batches_flush_in_dependency_order(tmp_path: Path) -> None:
     assert (tally.read, tally.loaded, tally.skipped, tally.quarantined) == (8, 6, 1, 1)
     # the second interaction fills a batch: accounts are flushed before interactions
     writes = [n for n in store.names() if n != "tombstone_hashes"]  # erasure screen reads first
-    assert writes[:3] == ["upsert_accounts", "ensure_accounts", "upsert_interactions"]
+    assert writes[:3] == ["upsert_accounts", "ensure_accounts", "upsert_interactions_reply"]
     # five interactions of one pair and kind: one grouped row per flushed batch
-    written = sum(len(r["ev"]) for n, p in store.calls if n == "upsert_interactions"
+    written = sum(len(r["ev"]) for n, p in store.calls if n.startswith("upsert_interactions")
                   for r in p["rows"])
     assert written == 5
     assert store.names()[-1] == "link_orphan_accounts"
@@ -46,12 +49,13 @@ def test_rows_carry_network_scoped_keys() -> None:
     (ensure, _), (name, params) = store.calls
     assert ensure == "ensure_accounts"
     row = params["rows"][0]
-    assert name == "upsert_interactions"
+    assert name == "upsert_interactions_reply"  # one statement per relationship type
     assert (store.key_of(row["a"]), store.key_of(row["b"])) == ("n:a", "n:b")
-    assert row["type"] == "REPLY"
+    assert (row["ka"], row["kb"]) == ("n:a", "n:b")  # the write checks the ids still fit
+    assert (row["tk"], row["topics"]) == ("", None)
     assert row["ev"] == [event_word(1_007, "n:7")]  # time 1007, 20 bits of the hash of "n:7"
     assert row["ev"][0] >> 20 == 1_007
-    assert row["vals"] is None
+    assert "vals" not in row  # no values: the plain statement
 
 
 def test_a_pair_that_interacts_often_is_one_row_per_batch() -> None:
@@ -61,9 +65,10 @@ def test_a_pair_that_interacts_often_is_one_row_per_batch() -> None:
         writer.add(_interaction(i))
     writer.add(_interaction(40).model_copy(update={"kind": InteractionKind.LIKE}))
     writer.flush()
-    rows = next(p["rows"] for n, p in store.calls if n == "upsert_interactions")
-    assert sorted((r["type"], len(r["ev"])) for r in rows) == [("LIKE", 1), ("REPLY", 40)]
-    assert len({w for r in rows for w in r["ev"]}) == 41
+    rows = [(n.rsplit("_", 1)[-1], r) for n, p in store.calls
+            if n.startswith("upsert_interactions") for r in p["rows"]]
+    assert sorted((t, len(r["ev"])) for t, r in rows) == [("like", 1), ("reply", 40)]
+    assert len({w for _, r in rows for w in r["ev"]}) == 41
 
 
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:
@@ -72,3 +77,59 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     assert tally.loaded == 1
     assert writer.written["interactions"] == 1
     assert not (tmp_path / "d.jsonl").exists()
+
+
+def test_account_ids_are_looked_up_once_per_run() -> None:
+    store = RecordingStore()
+    writer = Writer(store, batch_size=10)
+    writer.add(_interaction(1))
+    writer.flush()
+    writer.add(_interaction(2))
+    writer.flush()
+    assert store.names().count("ensure_accounts") == 1
+    assert store.names().count("upsert_interactions_reply") == 2
+
+
+def test_an_id_that_no_longer_fits_is_looked_up_again() -> None:
+    answers = iter([[{"written": 0}], [{"written": 1}]])  # first: the account went meanwhile
+    store = RecordingStore(answers={"upsert_interactions_reply": lambda _: next(answers)})
+    writer = Writer(store, batch_size=10)
+    writer.add(_interaction(1))
+    writer.flush()
+    assert store.names() == ["ensure_accounts", "upsert_interactions_reply",
+                             "ensure_accounts", "upsert_interactions_reply"]
+
+
+def test_rows_that_still_find_no_account_fail_loudly() -> None:
+    store = RecordingStore(answers={"upsert_interactions_reply": [{"written": 0}]})
+    writer = Writer(store, batch_size=10)
+    writer.add(_interaction(1))
+    with pytest.raises(EnvironmentProblemError, match="found no account"):
+        writer.flush()
+
+
+def test_a_word_given_twice_in_a_batch_is_written_once() -> None:
+    store = RecordingStore()
+    writer = Writer(store, batch_size=10)
+    writer.add(_interaction(1))
+    writer.add(_interaction(1))  # the same interaction twice in the file
+    writer.flush()
+    (row,) = next(p["rows"] for n, p in store.calls if n == "upsert_interactions_reply")
+    assert row["ev"] == [event_word(1_001, "n:1")]
+
+
+def test_a_background_flush_commits_before_its_callback_and_raises_later() -> None:
+    store = RecordingStore()
+    writer = Writer(store, batch_size=10)
+    seen: list[list[str]] = []
+    writer.add(_interaction(1))
+    writer.flush(wait=False, then=lambda: seen.append(store.names()))
+    writer.close()
+    assert seen == [["ensure_accounts", "upsert_interactions_reply"]]
+
+    failing = RecordingStore(answers={"upsert_interactions_reply": [{"written": 0}]})
+    writer = Writer(failing, batch_size=10)
+    writer.add(_interaction(1))
+    writer.flush(wait=False)  # returns at once; the failure surfaces at the next call
+    with pytest.raises(EnvironmentProblemError):
+        writer.close()
