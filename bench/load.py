@@ -31,15 +31,12 @@ import argparse
 import csv
 import json
 import os
-import random
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +44,19 @@ from influence import localdb
 from influence.settings import Settings
 from influence.store import Query, Store
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results" / "load.md"
-KINDS = ("reply", "like", "share", "mention")
-START = 1_700_000_000
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (
+    RESULTS,
+    Runs,
+    conditions,
+    empty_database,
+    generated,
+    ratio_line,
+    run_cli,
+    scratch_settings,
+)
+from common import append as append_results
+
 BATCH = 10_000
 
 ANCHOR_CONSTRAINT = Query(
@@ -66,39 +72,17 @@ ANCHOR_CREATE = Query(
     """)
 ANCHOR_DELETE = Query(
     "bench_anchor_delete", "MATCH ()-[r:R]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS")
+# After the first load restarted the server its caches are cold: before the incremental loads
+# are timed, a read of every account and relationship warms the page cache, and a small load
+# of each kind (2,000 interactions through ours, and through the anchor, whose are deleted
+# again) warms the plan cache and the JIT, as on a server that has been running.
+WARM_UP = Query(
+    "bench_warm_up",
+    "MATCH (a:Account) OPTIONAL MATCH (a)-[r]->() RETURN count(a.key) + count(r.ev) AS n")
 COUNT_R = Query("bench_count_r", "MATCH ()-[r:R]->() RETURN count(r) AS n")
 COUNT_EVENTS = Query(
     "bench_count_events",
     "MATCH (:Account)-[r]->(:Account) WHERE r.ev IS NOT NULL RETURN sum(size(r.ev)) AS n")
-
-# The wrapper a loader runs in: the CLI, then its own and its children's peak RSS on stderr.
-WRAPPER = """
-import resource, sys
-from influence.cli import main
-try:
-    main()
-finally:
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    sys.stderr.write(f"\\nBENCH-RSS {me} {kids}\\n")
-"""
-
-
-def generate(path: Path, rows: int, accounts: int, seed: int, offset: int = 0) -> None:
-    """``rows`` canonical interactions among ``accounts`` (Pareto targets, no self-loops)."""
-    rng = random.Random(seed)
-    with path.open("w") as fh:
-        for i in range(rows):
-            actor = rng.randrange(accounts)
-            target = int(accounts * rng.paretovariate(1.2)) % accounts
-            if target == actor:
-                target = (target + 1) % accounts
-            fh.write(json.dumps({"type": "interaction", "network": "bench", "id": f"i{i + offset}",
-                                 "actor": f"u{actor}", "target": f"u{target}",
-                                 "kind": rng.choice(KINDS),
-                                 "at": START + rng.randrange(31_536_000)},
-                                separators=(",", ":")) + "\n")
-
 
 def _rows(path: Path) -> Iterator[dict[str, Any]]:
     with path.open() as fh:
@@ -126,17 +110,9 @@ def anchor_csv(source: Path, folder: Path) -> tuple[Path, Path]:
     return nodes, rels
 
 
-def _empty_database(settings: Settings) -> None:
-    """Stop the scratch server and remove its database, so the next start creates it empty."""
-    localdb.stop(settings)
-    for part in ("databases", "transactions"):
-        shutil.rmtree(settings.data_dir / "data" / part / settings.neo4j_database,
-                      ignore_errors=True)
-
-
 def anchor_first(settings: Settings, nodes: Path, rels: Path) -> dict[str, float]:
     """Stock ``neo4j-admin database import full``, server start, constraint online."""
-    _empty_database(settings)
+    empty_database(settings)
     dist = localdb.provision(settings)
     java = localdb.find_java(settings)
     env = {**os.environ, "NEO4J_HOME": str(settings.data_dir),
@@ -159,25 +135,9 @@ def anchor_first(settings: Settings, nodes: Path, rels: Path) -> dict[str, float
             "constraint_s": total - started, "total_s": total}
 
 
-def run_cli(settings: Settings, *args: str) -> dict[str, float]:
-    """One ``influence`` command in a fresh process: wall seconds and peak RSS (MB)."""
-    env = {**os.environ, "INFLUENCE_DATA_DIR": str(settings.data_dir),
-           "INFLUENCE_DB_PORT": str(settings.db_port)}
-    env.pop("INFLUENCE_NEO4J_URI", None)
-    clock = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", WRAPPER, *args], env=env,
-                          capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - clock
-    if done.returncode != 0:
-        raise SystemExit(f"influence {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    rss = [line.split()[1:] for line in done.stderr.splitlines() if line.startswith("BENCH-RSS")]
-    me, kids = (int(v) / 1024 for v in rss[-1]) if rss else (0.0, 0.0)
-    return {"total_s": seconds, "loader_rss_mb": me, "children_rss_mb": kids}
-
-
 def ours_first(settings: Settings, source: Path) -> dict[str, float]:
     """``influence load events`` into an empty database on a running server."""
-    _empty_database(settings)
+    empty_database(settings)
     localdb.start(settings)
     return run_cli(settings, "load", "events", str(source), "--no-progress")
 
@@ -204,59 +164,36 @@ def ours_incremental(settings: Settings, source: Path) -> dict[str, float]:
     return run_cli(settings, "load", "events", str(source), "--no-progress")
 
 
-@dataclass
-class Runs:
-    """The measurements of each step over the repeats."""
-
-    values: dict[str, list[dict[str, float]]] = field(default_factory=dict)
-
-    def add(self, step: str, measured: dict[str, float]) -> None:
-        self.values.setdefault(step, []).append(measured)
-        print(f"  {step}: " + ", ".join(f"{k} {v:.1f}" for k, v in measured.items()), flush=True)
-
-    def median(self, step: str, key: str = "total_s") -> float:
-        return statistics.median(m[key] for m in self.values[step])
-
-    def peak(self, step: str, key: str) -> float:
-        return max(m[key] for m in self.values[step])
-
-
 def report(runs: Runs, rows: int, more: int, accounts: int, repeat: int, events: int,
-           load_before: tuple[float, ...], load_after: tuple[float, ...],
-           settings: Settings) -> str:
+           load_before: tuple[float, ...], settings: Settings) -> str:
     """The Markdown of one benchmark run."""
-    def line(work: str, anchor_name: str, anchor_s: float, ours_s: float, n: int) -> str:
-        return (f"| {work} | {anchor_name}: {anchor_s:.1f} s, {n / anchor_s:,.0f}/s | "
-                f"{ours_s:.1f} s, {n / ours_s:,.0f}/s | **{anchor_s / ours_s:.2f}x** |")
-
     out = [f"## {rows:,} first + {more:,} incremental interactions, {accounts:,} accounts "
            f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
-           f"Median of {repeat} run(s); load average before {load_before[0]:.2f}, after "
-           f"{load_after[0]:.2f} (1 min); server heap {settings.heap_size}, page cache "
-           f"{settings.pagecache_size}. Ratio = anchor time / our time (>= 1 is faster "
-           "than the anchor).", "",
+           conditions(load_before, settings, repeat), "",
            "| work | anchor (same run, same rows) | ours (`influence load events`) | ratio |",
            "|---|---|---|---|",
-           line("first load, empty database, end to end",
-                "neo4j-admin import + start + constraint", runs.median("anchor_first"),
-                runs.median("ours_first"), rows)]
+           ratio_line("first load, empty database, end to end",
+                      "neo4j-admin import + start + constraint", runs.median("anchor_first"),
+                      runs.median("ours_first"), rows)]
     if more:
-        out.append(line("incremental load, populated database", "raw driver CREATE (writes)",
-                        runs.median("anchor_incremental", "writes_s"),
-                        runs.median("ours_incremental"), more))
-        out.append(line("(same, from the file)", "raw driver CREATE (json.loads + writes)",
-                        runs.median("anchor_incremental"), runs.median("ours_incremental"),
-                        more))
+        out.append(ratio_line("incremental load, populated database",
+                              "raw driver CREATE (writes)",
+                              runs.median("anchor_incremental", "writes_s"),
+                              runs.median("ours_incremental"), more))
+        out.append(ratio_line("(same, from the file)", "raw driver CREATE (json.loads + writes)",
+                              runs.median("anchor_incremental"), runs.median("ours_incremental"),
+                              more))
     a = runs.values["anchor_first"]
+    rss = (f"Loader peak RSS: first load {runs.peak('ours_first', 'loader_rss_mb'):.0f} MB "
+           f"(import JVM {runs.peak('ours_first', 'children_rss_mb'):.0f} MB)")
+    if more:
+        rss += f", incremental {runs.peak('ours_incremental', 'loader_rss_mb'):.0f} MB"
     out += ["", "Anchor first load, parts (median s): import "
             f"{statistics.median(m['import_s'] for m in a):.1f}, server start "
             f"{statistics.median(m['start_s'] for m in a):.1f}, constraint "
             f"{statistics.median(m['constraint_s'] for m in a):.1f}.",
-            f"Loader peak RSS: first load {runs.peak('ours_first', 'loader_rss_mb'):.0f} MB "
-            f"(import JVM {runs.peak('ours_first', 'children_rss_mb'):.0f} MB)"
-            + (f", incremental {runs.peak('ours_incremental', 'loader_rss_mb'):.0f} MB"
-               if more else "") + f". Events in the database after the last run: {events:,}.",
-            ""]
+            f"{rss}. Events in the database after the last run: {events:,}"
+            + (" (with the 2,000 of the warm-up)." if more else "."), ""]
     return "\n".join(out)
 
 
@@ -268,19 +205,17 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=30_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--port", type=int, default=7795, help="the scratch server's Bolt port")
+    parser.add_argument("--heap", default="2g", help="the scratch server's heap")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-load")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=RESULTS / "load.md")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    first = args.work / f"first-{args.rows}-{args.accounts}.jsonl"
-    more = args.work / f"more-{args.more}-{args.accounts}.jsonl"
-    for path, rows, seed, offset in ((first, args.rows, 7, 0), (more, args.more, 8, args.rows)):
-        if not path.exists():
-            clock = time.perf_counter()
-            generate(path, rows, args.accounts, seed, offset)
-            print(f"generated {path} in {time.perf_counter() - clock:.1f} s", flush=True)
+    first = generated(args.work, args.rows, args.accounts, seed=7)
+    more = generated(args.work, args.more, args.accounts, seed=8, offset=args.rows) \
+        if args.more else None
+    warm = generated(args.work, 2000, args.accounts, seed=9, offset=args.rows + args.more)
     nodes, rels = anchor_csv(first, args.work)
-    settings = Settings(data_dir=args.work / "db", db_port=args.port)
+    settings = scratch_settings(args.work, args.port, heap_size=args.heap)
     localdb.start(settings, progress=print)  # provisions the scratch server and writes its conf
     load_before = os.getloadavg()
     runs = Runs()
@@ -289,18 +224,21 @@ def main() -> None:
             print(f"run {i + 1}/{args.repeat}", flush=True)
             runs.add("anchor_first", anchor_first(settings, nodes, rels))
             runs.add("ours_first", ours_first(settings, first))
-            if args.more:
-                runs.add("ours_incremental", ours_incremental(settings, more))
-                runs.add("anchor_incremental", anchor_incremental(settings, more))
+            if more is not None:
+                with Store(settings) as store:
+                    store.read(WARM_UP)
+                ours_incremental(settings, warm)
+                anchor_incremental(settings, warm)
+                steps = [("ours_incremental", ours_incremental),
+                         ("anchor_incremental", anchor_incremental)]
+                for step, measure in steps if i % 2 == 0 else steps[::-1]:
+                    runs.add(step, measure(settings, more))
         with Store(settings) as store:
             events = int(store.read(COUNT_EVENTS)[0]["n"] or 0)
     finally:
         localdb.stop(settings)
-    text = report(runs, args.rows, args.more, args.accounts, args.repeat, events, load_before,
-                  os.getloadavg(), settings)
-    print(text)
-    with args.out.open("a") as fh:
-        fh.write("\n" + text)
+    append_results(args.out, report(runs, args.rows, args.more, args.accounts, args.repeat,
+                                    events, load_before, settings))
 
 
 if __name__ == "__main__":

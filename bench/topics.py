@@ -1,233 +1,204 @@
-"""Cost of topic scores and communities: the Stack Exchange slice and a generated graph.
+"""Topic scores and communities beside their anchors, same run, same server and data (issue 17).
 
-Usage (on a server you may wipe, e.g. a manual one on your own port):
+A generated graph (default: 50,000 people with one account each, 200,000 posts by Zipf-
+distributed authors, each tagged with 1-3 of ``--topics`` topics drawn mostly from one of
+``topics / 20`` themes, and 1,000,000 interactions on Zipf-chosen posts, which take the post's
+topics) is written as canonical JSON Lines and first-loaded into an empty scratch server. Then,
+alternately, each warmed once first:
 
-    INFLUENCE_DB_PORT=7794 INFLUENCE_DATA_DIR=/tmp/topics-db \\
-        .venv/bin/python bench/topics.py --wipe [--interactions 1000000 --topics 1000]
+* topic scores: ours ``compute_topic_scores`` (every person on every topic) beside the anchor
+  of the full recompute (decayed Cypher projection + ``gds.pageRank.write``, bench/recompute.py);
+* people communities: ours ``compute_people_communities`` beside a bare ``gds.louvain.write``
+  on the decayed account projection;
+* topic communities: ours ``compute_topic_communities`` beside a bare ``gds.louvain.write`` on
+  a Cypher projection of topic co-occurrence on posts.
 
-Steps, each timed: load (not part of the daily cost), topic scores, topic communities,
-people communities. The generated graph: ``--people`` people with one account each,
-``--posts`` posts by Zipf-distributed authors, each post tagged with 1-3 topics drawn mostly
-from one of ``--topics / 20`` themes (so topic communities exist to be found), and
-``--interactions`` engagements on random posts (Zipf), kinds drawn from the model's kinds,
-times spread over the last year. Seeded: the same arguments give the same graph.
-Results are appended as a Markdown table to bench/results/topics.md.
+Usage (nothing else running): ``.venv/bin/python bench/topics.py [--interactions 1000000]``.
+Results are appended to ``bench/results/topics.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
+import sys
+import tempfile
 import time
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from influence import localdb
 from influence.engine.communities import compute_people_communities, compute_topic_communities
-from influence.engine.scoring import compute_scores
 from influence.engine.topics import compute_topic_scores
-from influence.loaders.quarantine import Quarantine
-from influence.loaders.stackexchange import StackExchangeAdapter
-from influence.loaders.writer import Writer, load
-from influence.schema import migrate
-from influence.settings import get_settings
+from influence.settings import Settings
 from influence.store import Query, Store
 
-SE_DUMP = Path(__file__).resolve().parents[2] / "shared" / "data" / "stackexchange-beer"
-RESULTS = Path(__file__).resolve().parent / "results" / "topics.md"
-SE_ASOF = 1481328000
-DAY_S = 86_400
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (
+    KINDS,
+    RESULTS,
+    START,
+    YEAR_S,
+    Runs,
+    conditions,
+    first_load,
+    ratio_line,
+    scratch_settings,
+    timed,
+)
+from common import append as append_results
+from recompute import ANCHOR_PAGERANK, ANCHOR_PROJECT, DROP, EVENTS
 
-WIPE = Query("bench_wipe", "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
-GEN_PEOPLE = Query("bench_gen_people", """
-    UNWIND $ids AS i
-    CREATE (p:Person {id: 'bench:' + i, consent: 'unknown'})
-    CREATE (p)-[:HAS_ACCOUNT]->(:Account {key: 'bench:' + i, network: 'bench', id: toString(i)})
+ANCHOR_PEOPLE_LOUVAIN = Query(
+    "bench_anchor_people_louvain",
+    """
+    MATCH (a:Account)-[r]->(b:Account) WHERE r.ev IS NOT NULL
+    UNWIND r.ev AS word
+    WITH a, b, word / 1048576 AS at WHERE at <= $asof
+    WITH a, b, sum(0.5 ^ (toFloat($asof - at) / $half_life)) AS weight
+    WITH gds.graph.project($graph, a, b, {relationshipProperties: {weight: weight}},
+                           {undirectedRelationshipTypes: ['*']}) AS g
+    RETURN g.nodeCount AS nodes
     """)
-GEN_TOPICS = Query("bench_gen_topics", "UNWIND $names AS n CREATE (:Topic {name: n})")
-GEN_POSTS = Query("bench_gen_posts", """
-    UNWIND $rows AS row
-    MATCH (a:Account {key: row.author})
-    CREATE (a)-[:POSTED]->(p:Post {key: row.key, network: 'bench', topics: row.topics})
-    WITH p, row UNWIND row.topics AS name
-    MATCH (t:Topic {name: name})
-    CREATE (p)-[:TAGGED]->(t)
+ANCHOR_TOPIC_PROJECT = Query(
+    "bench_anchor_topic_project",
+    """
+    MATCH (t1:Topic)<-[:TAGGED]-(:Post)-[:TAGGED]->(t2:Topic) WHERE elementId(t1) < elementId(t2)
+    WITH t1, t2, toFloat(count(*)) AS weight
+    WITH gds.graph.project($graph, t1, t2, {relationshipProperties: {weight: weight}},
+                           {undirectedRelationshipTypes: ['*']}) AS g
+    RETURN g.nodeCount AS nodes
     """)
-GEN_ENGAGED = Query("bench_gen_engaged", """
-    UNWIND $rows AS row
-    MATCH (a:Account {key: row.actor}), (b:Account {key: row.target})
-    CREATE (a)-[:ENGAGED {id: row.id, kind: row.kind, at: row.at, topics: row.topics,
-                          network: 'bench'}]->(b)
+LOUVAIN_WRITE = Query(
+    "bench_anchor_louvain_write",
+    """
+    CALL gds.louvain.write($graph, {writeProperty: 'bench_community',
+                                    relationshipWeightProperty: 'weight'})
+    YIELD communityCount RETURN communityCount AS communities
     """)
 
 
-def _timed(label: str, fn, results: list[tuple[str, float, str]]) -> object:  # type: ignore[no-untyped-def]
-    started = time.monotonic()
-    value = fn()
-    seconds = time.monotonic() - started
-    results.append((label, seconds, str(value)))
-    print(f"{label}: {seconds:.1f}s  {value}", flush=True)
-    return value
-
-
-def generate(store: Store, *, people: int, posts: int, interactions: int, topics: int,
-             asof: int, seed: int = 7, batch: int = 20_000) -> dict[str, int]:
-    """Write the generated graph (see the module docstring)."""
+def generate(path: Path, *, people: int, posts: int, interactions: int, topics: int,
+             seed: int = 7) -> None:
+    """The generated graph of the module docstring, as canonical JSON Lines."""
     rng = np.random.default_rng(seed)
     themes = max(1, topics // 20)
     names = [f"topic-{i:04d}" for i in range(topics)]
-    for start in range(0, people, batch):
-        store.write(GEN_PEOPLE, ids=list(range(start, min(people, start + batch))))
-    store.write(GEN_TOPICS, names=names)
     authors = np.minimum(rng.zipf(1.6, posts) - 1, people - 1)
     theme_of = rng.integers(0, themes, posts)
-    post_topics: list[list[str]] = []
-    for p in range(posts):
-        k = int(rng.integers(1, 4))
-        inside = theme_of[p] * (topics // themes) + rng.integers(0, topics // themes, k)
-        stray = rng.integers(0, topics, k)
-        chosen = np.where(rng.random(k) < 0.85, inside, stray)
-        post_topics.append(sorted({names[int(t)] for t in chosen}))
-    for start in range(0, posts, batch):
-        rows = [{"key": f"bench:p{p}", "author": f"bench:{int(authors[p])}",
-                 "topics": post_topics[p]} for p in range(start, min(posts, start + batch))]
-        store.write(GEN_POSTS, rows=rows)
-    kinds = list(get_settings().model.kind_weights)
     on_post = np.minimum(rng.zipf(1.3, interactions) - 1, posts - 1)
     actors = rng.integers(0, people, interactions)
-    kind_of = rng.integers(0, len(kinds), interactions)
-    ages = rng.integers(0, 365 * DAY_S, interactions)
-    for start in range(0, interactions, batch):
-        edges: list[dict[str, object]] = []
-        for i in range(start, min(interactions, start + batch)):
+    kind_of = rng.integers(0, len(KINDS), interactions)
+    ats = START + rng.integers(0, YEAR_S, interactions)
+    with path.open("w") as fh:
+        for p in range(posts):
+            k = int(rng.integers(1, 4))
+            inside = theme_of[p] * (topics // themes) + rng.integers(0, topics // themes, k)
+            stray = rng.integers(0, topics, k)
+            chosen = np.where(rng.random(k) < 0.85, inside, stray)
+            fh.write(json.dumps({"type": "post", "network": "bench", "id": f"p{p}",
+                                 "author": f"u{int(authors[p])}", "kind": "post",
+                                 "created_at": START,
+                                 "topics": sorted({names[int(t)] for t in chosen})},
+                                separators=(",", ":")) + "\n")
+        for i in range(interactions):
             post = int(on_post[i])
-            edges.append({"id": f"bench:e{i}", "actor": f"bench:{int(actors[i])}",
-                         "target": f"bench:{int(authors[post])}", "kind": kinds[kind_of[i]],
-                         "at": asof - int(ages[i]), "topics": post_topics[post]})
-        store.write(GEN_ENGAGED, rows=edges)
-    return {"people": people, "posts": posts, "interactions": interactions, "topics": topics}
+            actor, target = int(actors[i]), int(authors[post])
+            if actor == target:
+                actor = (actor + 1) % people
+            fh.write(json.dumps({"type": "interaction", "network": "bench", "id": f"e{i}",
+                                 "actor": f"u{actor}", "target": f"u{target}",
+                                 "kind": KINDS[int(kind_of[i])], "at": int(ats[i]),
+                                 "post": f"p{post}"}, separators=(",", ":")) + "\n")
 
 
-ALL_TOPIC_SCORES = Query("bench_all_topic_scores", """
-    MATCH (p:Person)-[s:TOPIC_SCORE]->(t:Topic) RETURN p.id AS person, t.name AS topic,
-    s.score AS score""")
-ALL_SCORES = Query("bench_all_scores", "MATCH (p:Person) RETURN p.id AS person, p.score AS score")
+def anchor_pagerank(store: Store, asof: int, half_life: float) -> float:
+    def work() -> None:
+        store.write_rows(ANCHOR_PROJECT, graph="bench-anchor", asof=asof, half_life=half_life)
+        store.write_rows(ANCHOR_PAGERANK, graph="bench-anchor")
+        store.write_rows(DROP, graph="bench-anchor")
+    return timed(work)
 
 
-def _top(people: list[str], ranking: dict[str, float], n: int) -> list[str]:
-    return sorted(people, key=lambda p: -ranking.get(p, 1.0))[:n]
-
-
-def evaluate_se(store: Store) -> dict[str, float]:
-    """Topic scores vs "overall score among the topic's posters" against an external proxy.
-
-    Proxy per (user, tag): the vote Score of the user's answers to questions with that tag
-    plus 5 per accepted answer. Vote scores are not in the graph (voters are anonymous in the
-    dump), so the proxy is mostly independent of the engagement graph. For every tag with at
-    least 10 answerers: Spearman correlation of each ranking with the proxy over the tag's
-    answerers, and how many of the proxy's top 5 are in the ranking's top 5.
-    """
-    import xml.etree.ElementTree as ET
-
-    from scipy.stats import spearmanr
-
-    rows = [r.attrib for r in ET.parse(SE_DUMP / "Posts.xml").getroot()]
-    questions = {r["Id"]: r for r in rows if r.get("PostTypeId") == "1"}
-    accepted = {q.get("AcceptedAnswerId") for q in questions.values()}
-    proxy: dict[str, dict[str, float]] = {}
-    for r in rows:
-        q = questions.get(r.get("ParentId", ""))
-        if r.get("PostTypeId") != "2" or q is None or "OwnerUserId" not in r:
-            continue
-        for tag in q.get("Tags", "").strip("<>").split("><"):
-            person = f"stackexchange:{r['OwnerUserId']}"
-            gain = int(r["Score"]) + (5 if r["Id"] in accepted else 0)
-            proxy.setdefault(tag, {})[person] = proxy.get(tag, {}).get(person, 0.0) + gain
-    topic_scores: dict[str, dict[str, float]] = {}
-    for row in store.read(ALL_TOPIC_SCORES):
-        topic_scores.setdefault(row["topic"], {})[row["person"]] = row["score"]
-    overall = {s["person"]: s["score"] or 1.0 for s in store.read(ALL_SCORES)}
-    results: dict[str, list[float]] = {"topic_rho": [], "overall_rho": [], "topic_top5": [],
-                                       "overall_top5": []}
-    for tag, gains in proxy.items():
-        if len(gains) < 10:
-            continue
-        people = sorted(gains)
-        truth = [gains[p] for p in people]
-        for name, ranking in (("topic", topic_scores.get(tag, {})), ("overall", overall)):
-            values = [ranking.get(p, 1.0) for p in people]
-            results[f"{name}_rho"].append(float(spearmanr(truth, values).statistic))
-            best = set(sorted(people, key=lambda p: -gains[p])[:5])
-            mine = set(_top(people, ranking, 5))
-            results[f"{name}_top5"].append(len(best & mine))
-    summary = {k: float(np.nanmean(v)) for k, v in results.items()}
-    summary["tags"] = float(len(results["topic_rho"]))
-    return summary
-
-
-def run(store: Store, label: str, asof: int, results: list[tuple[str, float, str]],
-        per_pass: list[int]) -> None:
-    params = get_settings().model
-    for n in per_pass:
-        _timed(f"{label}: topic scores ({n} topics per pass)",
-               lambda n=n: compute_topic_scores(store, params, asof=asof,
-                                                topics_per_pass=n), results)
-    _timed(f"{label}: topic communities", lambda: compute_topic_communities(store), results)
-    _timed(f"{label}: people communities",
-           lambda: compute_people_communities(store, params, asof=asof), results)
+def anchor_louvain(store: Store, project: Callable[[], object]) -> float:
+    def work() -> None:
+        project()
+        store.write_rows(LOUVAIN_WRITE, graph="bench-louvain")
+        store.write_rows(DROP, graph="bench-louvain")
+    return timed(work)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--wipe", action="store_true", help="Consent to wiping the database.")
-    parser.add_argument("--skip-se", action="store_true")
-    parser.add_argument("--skip-generated", action="store_true")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--posts", type=int, default=200_000)
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--topics", type=int, default=1_000)
-    parser.add_argument("--topics-per-pass", type=int, nargs="+", default=[250, 1000],
-                        help="Time topic scores with each of these chunk sizes (each pass "
-                        "scans the engagements once).")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--heap", default="4g")
+    parser.add_argument("--port", type=int, default=7797)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-topics")
+    parser.add_argument("--out", type=Path, default=RESULTS / "topics.md")
     args = parser.parse_args()
-    if not args.wipe:
-        parser.error("this benchmark deletes everything in the database: pass --wipe")
-    settings = get_settings()
-    results: list[tuple[str, float, str]] = []
-    with Store(settings) as store:
-        if not args.skip_se:
-            store.auto_commit(WIPE)
-            migrate(store)
-            _timed("se: load", lambda: load(
-                StackExchangeAdapter(SE_DUMP), Writer(store, batch_size=2000),
-                Quarantine(Path("/tmp/bench-topics-quarantine"), "se")).loaded, results)
-            _timed("se: overall score", lambda: compute_scores(store, settings.model,
-                                                               asof=SE_ASOF).seconds, results)
-            run(store, "se", SE_ASOF, results, args.topics_per_pass)
-            _timed("se: topic score vs overall score against answer votes per tag",
-                   lambda: evaluate_se(store), results)
-        if not args.skip_generated:
-            store.auto_commit(WIPE)
-            migrate(store)
-            asof = SE_ASOF
-            label = f"generated {args.interactions:,} interactions / {args.topics:,} topics"
-            _timed(f"{label}: load", lambda: generate(
-                store, people=args.people, posts=args.posts, interactions=args.interactions,
-                topics=args.topics, asof=asof), results)
-            run(store, label, asof, results, args.topics_per_pass)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    with RESULTS.open("a") as fh:
-        fh.write(f"\n## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (server {settings.bolt_uri}, "
-                 f"heap setting {settings.heap_size}; load average at the end {load_avg}; "
-                 f"peak RSS of this Python process {peak_mb:,.0f} MB)\n\n"
-                 "| step | seconds | result |\n|---|---:|---|\n")
-        for step, seconds, value in results:
-            fh.write(f"| {step} | {seconds:.1f} | {value.replace('|', '/')} |\n")
+    args.work.mkdir(parents=True, exist_ok=True)
+    path = args.work / (f"topics-{args.people}-{args.posts}-{args.interactions}-"
+                        f"{args.topics}.jsonl")
+    if not path.exists():
+        generate(path, people=args.people, posts=args.posts, interactions=args.interactions,
+                 topics=args.topics)
+    settings: Settings = scratch_settings(args.work, args.port, heap_size=args.heap)
+    params = settings.model
+    asof = START + YEAR_S
+    half_life = params.half_life_days * 86_400
+    localdb.start(settings, progress=print)
+    load_before = os.getloadavg()
+    runs = Runs()
+    try:
+        loaded = first_load(settings, path)
+        print(f"loaded in {loaded['total_s']:.1f} s", flush=True)
+        with Store(settings) as store:
+            counts = store.read(EVENTS)[0]
+            steps: dict[str, Callable[[], float]] = {
+                "pagerank:anchor": lambda: anchor_pagerank(store, asof, half_life),
+                "topics:ours": lambda: timed(
+                    lambda: compute_topic_scores(store, params, asof=asof)),
+                "people:anchor": lambda: anchor_louvain(store, lambda: store.write_rows(
+                    ANCHOR_PEOPLE_LOUVAIN, graph="bench-louvain", asof=asof,
+                    half_life=half_life)),
+                "people:ours": lambda: timed(
+                    lambda: compute_people_communities(store, params, asof=asof)),
+                "topic-communities:anchor": lambda: anchor_louvain(store, lambda: store.write_rows(
+                    ANCHOR_TOPIC_PROJECT, graph="bench-louvain")),
+                "topic-communities:ours": lambda: timed(lambda: compute_topic_communities(store)),
+            }
+            for fn in steps.values():  # warm-up
+                fn()
+            names = list(steps)
+            for i in range(args.repeat):
+                for name in names if i % 2 == 0 else names[::-1]:
+                    runs.add(name, {"total_s": steps[name]()})
+    finally:
+        localdb.stop(settings)
+    n = int(counts["events"] or 0)
+    text = "\n".join([
+        f"## Topic scores and communities: {n:,} interactions, {args.topics:,} topics, "
+        f"{args.people:,} people, {args.posts:,} posts "
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
+        conditions(load_before, settings, args.repeat), "",
+        "| work | anchor (same run, same server) | ours | ratio |", "|---|---|---|---|",
+        ratio_line("topic scores, every person on every topic",
+                   "decayed projection + PageRank write", runs.median("pagerank:anchor"),
+                   runs.median("topics:ours"), n),
+        ratio_line("people communities", "decayed projection + gds.louvain.write",
+                   runs.median("people:anchor"), runs.median("people:ours"), n),
+        ratio_line("topic communities", "co-occurrence projection + gds.louvain.write",
+                   runs.median("topic-communities:anchor"),
+                   runs.median("topic-communities:ours"), n),
+        f"\nFirst load of the file: {loaded['total_s']:.1f} s.", ""])
+    append_results(args.out, text)
 
 
 if __name__ == "__main__":

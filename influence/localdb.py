@@ -607,6 +607,10 @@ def _conf(settings: Settings, dist: Distribution) -> str:
             "dbms.security.procedures.unrestricted=gds.*",
             "dbms.security.procedures.allowlist=gds.*",
             "db.tx_log.rotation.retention_policy=2 files",
+            # Every account keeps its relationships grouped by type and direction (the default
+            # groups only nodes of 50 relationships or more): the loaders' MERGE of an
+            # interaction group then reads one type's chain of the account, not all of it.
+            "db.relationship_grouping_threshold=1",
             # Bolt's event loops shut down after the databases have stopped and checkpointed;
             # Netty's default quiet period (5 s, once per loop group) only delays the exit.
             "internal.dbms.bolt.netty_server_shutdown_quiet_period=0",
@@ -682,7 +686,7 @@ def wait_ready(uri: str, timeout_s: float, auth: tuple[str, str] | None = None) 
                 return
         except (ServiceUnavailable, Neo4jError, OSError) as exc:
             last = exc
-            time.sleep(0.5)
+            time.sleep(0.1)
     raise StoreUnavailableError(f"Neo4j at {uri} did not become ready in {timeout_s:.0f}s: {last}")
 
 

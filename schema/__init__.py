@@ -79,14 +79,11 @@ def migrate(store: QueryRunner, directory: Path = MIGRATIONS_DIR) -> list[Migrat
                     hint="Restore the file and add a new migration with the change.",
                 )
             continue
-        for index, statement in enumerate(migration.statements):
-            store.auto_commit(Query(f"migration_{migration.version:04d}_{index}", statement))
-        store.write(
-            q.RECORD_MIGRATION,
-            version=migration.version,
-            name=migration.name,
-            checksum=migration.checksum,
-        )
         done.append(migration)
+    if done:  # every pending schema statement in one transaction: all of them or none
+        store.write_batch([(Query(f"migration_{m.version:04d}_{index}", statement), {})
+                           for m in done for index, statement in enumerate(m.statements)])
+        store.write(q.RECORD_MIGRATIONS, rows=[
+            {"version": m.version, "name": m.name, "checksum": m.checksum} for m in done])
     store.auto_commit(q.AWAIT_INDEXES)
     return done

@@ -214,10 +214,11 @@ def load_items(items: Iterable[Item], total: int, run_name: str, settings: Setti
         writer: Writer | ImportWriter = Writer(db, batch_size=settings.batch_size)
         checkpoint, erased = None, None
         if db is not None:
-            migrate(db)
-            erased = Tombstones.load(db, settings)
             use_import = _choose_import(db, bulk, total if unit == "bytes" else None, settings,
                                         notes)
+            if not use_import:  # an import replaces the database: its schema comes after
+                migrate(db)
+            erased = Tombstones.load(db, settings)
             if use_import:
                 writer = ImportWriter(staging_folder(settings))
                 notes.append("first load into an empty database: neo4j-admin database import "
