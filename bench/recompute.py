@@ -61,16 +61,23 @@ from common import (
 )
 from common import append as append_results
 
-ANCHOR_PROJECT = Query(
-    "bench_anchor_project",
-    """
+
+def decayed_projection(name: str, *, undirected: bool = False) -> Query:
+    """The anchor's projection: every event of every interaction relationship, decayed
+    (``0.5 ^ ((asof - at) / half_life)``) and summed per account pair, into ``$graph``."""
+    config = ", {undirectedRelationshipTypes: ['*']}" if undirected else ""
+    return Query(name, """
     MATCH (a:Account)-[r]->(b:Account) WHERE r.ev IS NOT NULL
     UNWIND r.ev AS word
     WITH a, b, word / 1048576 AS at WHERE at <= $asof
     WITH a, b, sum(0.5 ^ (toFloat($asof - at) / $half_life)) AS weight
-    WITH gds.graph.project($graph, a, b, {relationshipProperties: {weight: weight}}) AS g
+    WITH gds.graph.project($graph, a, b, {relationshipProperties: {weight: weight}}""" + config
+                 + """) AS g
     RETURN g.nodeCount AS nodes, g.relationshipCount AS relationships
     """)
+
+
+ANCHOR_PROJECT = decayed_projection("bench_anchor_project")
 ANCHOR_PAGERANK = Query(
     "bench_anchor_pagerank",
     """

@@ -50,19 +50,9 @@ from common import (
     timed,
 )
 from common import append as append_results
-from recompute import ANCHOR_PAGERANK, ANCHOR_PROJECT, DROP, EVENTS
+from recompute import ANCHOR_PAGERANK, ANCHOR_PROJECT, DROP, EVENTS, decayed_projection
 
-ANCHOR_PEOPLE_LOUVAIN = Query(
-    "bench_anchor_people_louvain",
-    """
-    MATCH (a:Account)-[r]->(b:Account) WHERE r.ev IS NOT NULL
-    UNWIND r.ev AS word
-    WITH a, b, word / 1048576 AS at WHERE at <= $asof
-    WITH a, b, sum(0.5 ^ (toFloat($asof - at) / $half_life)) AS weight
-    WITH gds.graph.project($graph, a, b, {relationshipProperties: {weight: weight}},
-                           {undirectedRelationshipTypes: ['*']}) AS g
-    RETURN g.nodeCount AS nodes
-    """)
+ANCHOR_PEOPLE_LOUVAIN = decayed_projection("bench_anchor_people_projection", undirected=True)
 ANCHOR_TOPIC_PROJECT = Query(
     "bench_anchor_topic_project",
     """

@@ -7,17 +7,21 @@ field kind, whatever the number of parents (the API's DataLoaders call these).
 from influence.engine.queries import INTERACTIONS
 from influence.store import Query
 
-PEOPLE_BY_IDS = Query(
-    "people_by_ids",
-    """
-    UNWIND $ids AS id
-    MATCH (p:Person {id: id})
+# The row of a person the API shows (a PersonView): ``p`` bound, one row per person.
+_PERSON_ROW = """
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
     WITH p, collect(a {.network, .id}) AS accounts
     RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
            p.confidence AS confidence, p.score_networks AS score_networks,
            p.network_scores AS network_scores, accounts
-    """,
+"""
+
+PEOPLE_BY_IDS = Query(
+    "people_by_ids",
+    """
+    UNWIND $ids AS id
+    MATCH (p:Person {id: id})
+""" + _PERSON_ROW + """    """,
 )
 
 TOPICS_BY_PEOPLE = Query(
@@ -49,41 +53,22 @@ _NEIGHBOUR_TAIL = """
     RETURN p.id AS id, neighbours
 """
 
-NEIGHBOURS_OUT = Query(
-    "neighbours_out",
-    """
-    UNWIND $ids AS id
-    MATCH (p:Person {id: id})
-    CALL (p) {
-        MATCH (p)-[:HAS_ACCOUNT]->(:Account)-[r:""" + INTERACTIONS + """]->(:Account)
-              <-[:HAS_ACCOUNT]-(o:Person)
-        WHERE o <> p AND ($types IS NULL OR type(r) IN $types)
-    """ + _NEIGHBOUR_TAIL,
-)
 
-NEIGHBOURS_IN = Query(
-    "neighbours_in",
-    """
+def _neighbours(name: str, pattern: str) -> Query:
+    """Neighbours in one direction: ``pattern`` is the interaction step between the accounts."""
+    return Query(name, """
     UNWIND $ids AS id
     MATCH (p:Person {id: id})
     CALL (p) {
-        MATCH (p)-[:HAS_ACCOUNT]->(:Account)<-[r:""" + INTERACTIONS + """]-(:Account)
+        MATCH (p)-[:HAS_ACCOUNT]->(:Account)""" + pattern + """(:Account)
               <-[:HAS_ACCOUNT]-(o:Person)
         WHERE o <> p AND ($types IS NULL OR type(r) IN $types)
-    """ + _NEIGHBOUR_TAIL,
-)
+    """ + _NEIGHBOUR_TAIL)
 
-NEIGHBOURS_BOTH = Query(
-    "neighbours_both",
-    """
-    UNWIND $ids AS id
-    MATCH (p:Person {id: id})
-    CALL (p) {
-        MATCH (p)-[:HAS_ACCOUNT]->(:Account)-[r:""" + INTERACTIONS + """]-(:Account)
-              <-[:HAS_ACCOUNT]-(o:Person)
-        WHERE o <> p AND ($types IS NULL OR type(r) IN $types)
-    """ + _NEIGHBOUR_TAIL,
-)
+
+NEIGHBOURS_OUT = _neighbours("neighbours_out", "-[r:" + INTERACTIONS + "]->")
+NEIGHBOURS_IN = _neighbours("neighbours_in", "<-[r:" + INTERACTIONS + "]-")
+NEIGHBOURS_BOTH = _neighbours("neighbours_both", "-[r:" + INTERACTIONS + "]-")
 
 SEARCH_PEOPLE = Query(
     "search_people",
@@ -93,12 +78,7 @@ SEARCH_PEOPLE = Query(
        OR EXISTS { (p)-[:HAS_ACCOUNT]->(a:Account) WHERE toLower(a.id) = $q }
     WITH p ORDER BY CASE WHEN p.consent IN $states THEN p.score END DESC, p.id ASC
     SKIP $skip LIMIT $first
-    OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
-    WITH p, collect(a {.network, .id}) AS accounts
-    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
-           p.confidence AS confidence, p.score_networks AS score_networks,
-           p.network_scores AS network_scores, accounts
-    ORDER BY CASE WHEN consent IN $states THEN score END DESC, id ASC
+""" + _PERSON_ROW + """    ORDER BY CASE WHEN consent IN $states THEN score END DESC, id ASC
     """,
 )
 
@@ -118,12 +98,7 @@ LEADERBOARD_PAGE = Query(
     MATCH (p:Person) WHERE p.score IS NOT NULL AND p.consent IN $states
       AND ($network IS NULL OR EXISTS { (p)-[:HAS_ACCOUNT]->(:Account {network: $network}) })
     WITH p ORDER BY p.score DESC, p.id ASC SKIP $skip LIMIT $first
-    OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
-    WITH p, collect(a {.network, .id}) AS accounts
-    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
-           p.confidence AS confidence, p.score_networks AS score_networks,
-           p.network_scores AS network_scores, accounts
-    ORDER BY score DESC, id ASC
+""" + _PERSON_ROW + """    ORDER BY score DESC, id ASC
     """,
 )
 
@@ -144,12 +119,7 @@ TOPIC_LEADERBOARD_PAGE = Query(
     WHERE p.score IS NOT NULL AND p.consent IN $states
       AND ($network IS NULL OR EXISTS { (p)-[:HAS_ACCOUNT]->(:Account {network: $network}) })
     WITH DISTINCT p ORDER BY p.score DESC, p.id ASC SKIP $skip LIMIT $first
-    OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
-    WITH p, collect(a {.network, .id}) AS accounts
-    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
-           p.confidence AS confidence, p.score_networks AS score_networks,
-           p.network_scores AS network_scores, accounts
-    ORDER BY score DESC, id ASC
+""" + _PERSON_ROW + """    ORDER BY score DESC, id ASC
     """,
 )
 

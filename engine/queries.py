@@ -186,34 +186,23 @@ WRITE_CHUNKS = Query(
     """,
 )
 
-# Erasure (used by the consent module): the person's entries in every chunk of every run.
+# Erasure (used by the consent module): the person's entries in every chunk of every run. The
+# SET clause is built from the column names (not from values): NaN for the float columns, -1
+# for the counts, and a pod factor of 1 wherever the person was a pod's source or target.
+_FLOAT_COLUMNS = ("score", "percentile", "confidence", "raw", "pagerank", "trust", "attention")
+_COUNT_COLUMNS = ("engagers", "interactions", "last_engaged")
 FORGET_SLOT = Query(
     "forget_person_slot",
-    """
-    MATCH (c:ScoreChunk {chunk: $chunk})
-    SET c.score = [i IN range(0, size(c.score) - 1) |
-                   CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.score[i] END],
-        c.percentile = [i IN range(0, size(c.percentile) - 1) |
-                        CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.percentile[i] END],
-        c.confidence = [i IN range(0, size(c.confidence) - 1) |
-                        CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.confidence[i] END],
-        c.raw = [i IN range(0, size(c.raw) - 1) |
-                 CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.raw[i] END],
-        c.pagerank = [i IN range(0, size(c.pagerank) - 1) |
-                      CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.pagerank[i] END],
-        c.trust = [i IN range(0, size(c.trust) - 1) |
-                   CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.trust[i] END],
-        c.attention = [i IN range(0, size(c.attention) - 1) |
-                       CASE WHEN i = $position THEN 0.0 / 0.0 ELSE c.attention[i] END],
-        c.engagers = [i IN range(0, size(c.engagers) - 1) |
-                      CASE WHEN i = $position THEN -1 ELSE c.engagers[i] END],
-        c.interactions = [i IN range(0, size(c.interactions) - 1) |
-                          CASE WHEN i = $position THEN -1 ELSE c.interactions[i] END],
-        c.last_engaged = [i IN range(0, size(c.last_engaged) - 1) |
-                          CASE WHEN i = $position THEN -1 ELSE c.last_engaged[i] END],
-        c.pod_factors = [i IN range(0, size(c.pod_targets) - 1) |
-                         CASE WHEN c.pod_targets[i] = $slot OR c.pod_sources[i] = $slot
-                              THEN 1.0 ELSE c.pod_factors[i] END]
+    "MATCH (c:ScoreChunk {chunk: $chunk})\nSET "
+    + ",\n    ".join(
+        f"c.{name} = [i IN range(0, size(c.{name}) - 1) | "
+        f"CASE WHEN i = $position THEN {blank} ELSE c.{name}[i] END]"
+        for names, blank in ((_FLOAT_COLUMNS, "0.0 / 0.0"), (_COUNT_COLUMNS, "-1"))
+        for name in names)
+    + """,
+    c.pod_factors = [i IN range(0, size(c.pod_targets) - 1) |
+                     CASE WHEN c.pod_targets[i] = $slot OR c.pod_sources[i] = $slot
+                          THEN 1.0 ELSE c.pod_factors[i] END]
     RETURN count(c) AS chunks
     """,
 )

@@ -7,6 +7,7 @@ reads), the API (GraphQL enums) and the CLI.
 from __future__ import annotations
 
 from enum import StrEnum
+from hashlib import blake2b
 from typing import Literal
 
 
@@ -62,9 +63,7 @@ def event_word(at: int, interaction_key: str) -> int:
     pair, kind and topics collide only when they happen in the same second *and* their ids
     share 20 hash bits (about one in a million).
     """
-    import hashlib
-
-    low = int.from_bytes(hashlib.blake2b(interaction_key.encode(), digest_size=8).digest(),
+    low = int.from_bytes(blake2b(interaction_key.encode(), digest_size=8).digest(),
                          "big") & (EVENT_TIME_UNIT - 1)
     return (at << EVENT_TIME_SHIFT) | low
 

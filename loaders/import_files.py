@@ -28,19 +28,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+from numpy.dtypes import StringDType
 
 from influence.domain import INTERACTION_TYPES, event_word, relationship_type
-from influence.loaders.records import (
-    AccountRecord,
-    ConsentRecord,
-    InteractionRecord,
-    LinkRecord,
-    PersonRecord,
-    PostLinkRecord,
-    PostRecord,
-    Record,
-    TopicRecord,
-)
+from influence.loaders import records as rec
 
 PARTITIONS = 16
 """Interaction spill files (by actor account): a partition is grouped in memory at the end."""
@@ -96,6 +87,7 @@ class ImportWriter:
     _spills: list[IO[bytes]] = field(default_factory=list)
     _db: sqlite3.Connection | None = None
     _post_links: list[tuple[str, str, str, int | None]] = field(default_factory=list)
+    _interactions: int = 0
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -105,11 +97,11 @@ class ImportWriter:
 
     # --- the Writer interface -----------------------------------------------------------
 
-    def add(self, record: Record, *, autoflush: bool = True) -> None:  # noqa: PLR0912
+    def add(self, record: rec.Record, *, autoflush: bool = True) -> None:  # noqa: PLR0912
         """Keep one record for the import."""
-        if isinstance(record, InteractionRecord):
+        if isinstance(record, rec.InteractionRecord):
             self._interaction(record)
-        elif isinstance(record, AccountRecord):
+        elif isinstance(record, rec.AccountRecord):
             account = self._account(record.network, record.id)
             if record.created_at is not None:
                 account["created_at"] = record.created_at
@@ -118,23 +110,23 @@ class ImportWriter:
             if record.person is not None:
                 self._link(record.key, record.person)
             self._count("accounts")
-        elif isinstance(record, PostRecord):
+        elif isinstance(record, rec.PostRecord):
             self._post(record)
-        elif isinstance(record, LinkRecord):
+        elif isinstance(record, rec.LinkRecord):
             self._account(record.network, record.account)
             self._link(record.key, record.person)
             self._count("links")
-        elif isinstance(record, PersonRecord):
+        elif isinstance(record, rec.PersonRecord):
             person = self._person(record.id)
             if record.name is not None:
                 person["name"] = record.name
             self._count("people")
-        elif isinstance(record, TopicRecord):
+        elif isinstance(record, rec.TopicRecord):
             self.topics[record.name] = record.parent or self.topics.get(record.name)
             if record.parent is not None:
                 self.topics.setdefault(record.parent, None)
             self._count("topics")
-        elif isinstance(record, PostLinkRecord):
+        elif isinstance(record, rec.PostLinkRecord):
             source, target = _key(record.network, record.post), _key(record.network,
                                                                      record.target)
             assert source is not None
@@ -144,7 +136,7 @@ class ImportWriter:
             self._post_links.append((source, target, record.kind, record.at))
             self._count("post_links")
         else:
-            assert isinstance(record, ConsentRecord)
+            assert isinstance(record, rec.ConsentRecord)
             person = self._person(record.person)
             person.update(consent=record.state.value, consent_source=record.source,
                           consent_at=record.at)
@@ -167,6 +159,8 @@ class ImportWriter:
         """Nothing runs in the background; the files are closed by :meth:`finish`."""
 
     def _spill(self) -> None:
+        if self._interactions:
+            self.written["interactions"] = self._interactions
         if not self._buffer:
             return
         events = np.array(self._buffer, dtype=EVENT)
@@ -193,6 +187,15 @@ class ImportWriter:
             self._account_index[key] = len(self._account_index)
         return account
 
+    def _account_number(self, network: str, ident: str) -> int:
+        """The account's index (the hot path of interactions: one lookup when known)."""
+        key = f"{network}:{ident}"
+        index = self._account_index.get(key)
+        if index is None:
+            self.accounts[key] = {"network": network, "id": ident}
+            index = self._account_index[key] = len(self._account_index)
+        return index
+
     def _link(self, account_key: str, person_id: str) -> None:
         self.owners[account_key] = person_id
         self._person(person_id)
@@ -204,23 +207,21 @@ class ImportWriter:
             self.topics.setdefault(name, None)
         return self._topic_sets.setdefault(topics, len(self._topic_sets))
 
-    def _interaction(self, record: InteractionRecord) -> None:
-        self._account(record.network, record.actor)
-        self._account(record.network, record.target)
+    def _interaction(self, record: rec.InteractionRecord) -> None:
+        network = record.network
         topics = tuple(sorted(set(record.topics))) if record.topics else ()
         post = -1
         if not topics and record.post is not None:
-            post = self._post_refs.setdefault(f"{record.network}:{record.post}",
-                                              len(self._post_refs))
+            post = self._post_refs.setdefault(f"{network}:{record.post}", len(self._post_refs))
         self._buffer.append((
-            self._account_index[f"{record.network}:{record.actor}"],
-            self._account_index[f"{record.network}:{record.target}"],
-            _TYPES[record.kind.value], self._topic_set(topics), post,
-            event_word(record.at, f"{record.network}:{record.id}"),
+            self._account_number(network, record.actor),
+            self._account_number(network, record.target),
+            _TYPES[record.kind], self._topic_set(topics) if topics else -1, post,
+            event_word(record.at, f"{network}:{record.id}"),
             math.nan if record.value is None else record.value))
-        self._count("interactions")
+        self._interactions += 1
 
-    def _post(self, record: PostRecord) -> None:
+    def _post(self, record: rec.PostRecord) -> None:
         assert self._db is not None
         key = f"{record.network}:{record.id}"
         topics = sorted(set(record.topics))
@@ -345,17 +346,18 @@ class ImportWriter:
         return sets
 
     def _write_interactions(self, path: Path) -> tuple[int, int]:
-        keys = np.array(list(self._account_index), dtype=object)
         post_topics = self._post_topics()  # first: posts can add topic sets
         topic_names = [""] * len(self._topic_sets)
         for topics, index in self._topic_sets.items():
             topic_names[index] = ";".join(topics)
-        tks = ["" if i < 0 else topic_names[i].replace(";", "|")
-               for i in range(-1, len(topic_names))]
+        # Cells as numpy strings, indexed by account, type and topic set (the last entry of
+        # the topic columns is "no topics": index -1). "" is the empty string, not missing.
+        text = StringDType()
+        accounts = np.array([_quote(k) for k in self._account_index], dtype=text)
+        types = np.array(INTERACTION_TYPES, dtype=text)
+        tks = np.array([_quote(n.replace(";", "|")) for n in topic_names] + ['""'], dtype=text)
+        topic_cells = np.array([_quote(n) for n in topic_names] + [""], dtype=text)
         events, groups = 0, 0
-        quoted = [_quote(str(k)) for k in keys]
-        tk_cells = [_quote(tk) for tk in tks]  # "" is the empty string, not a missing value
-        topic_cells = [_quote(names) for names in topic_names]
         with path.open("w", encoding="utf-8") as fh:
             fh.write(":START_ID(Account),:END_ID(Account),:TYPE,tk,topics:string[],ev:long[],"
                      "vals:double[]\n")
@@ -367,38 +369,49 @@ class ImportWriter:
                     continue
                 inherits = (data["topics"] < 0) & (data["post"] >= 0)
                 data["topics"][inherits] = post_topics[data["post"][inherits]]
-                order = np.lexsort((data["word"], data["topics"], data["kind"], data["b"],
-                                    data["a"]))
-                data = data[order]
-                key = np.stack([data["a"], data["b"], data["kind"], data["topics"]], axis=1)
-                same_group = np.all(key[1:] == key[:-1], axis=1)
-                fresh = np.ones(len(data), dtype=bool)
-                fresh[1:] = ~(same_group & (data["word"][1:] == data["word"][:-1]))
-                data = data[fresh]
-                key = np.stack([data["a"], data["b"], data["kind"], data["topics"]], axis=1)
-                starts = np.flatnonzero(np.concatenate(
-                    [[True], np.any(key[1:] != key[:-1], axis=1)]))
-                ends = np.append(starts[1:], len(data))
-                words, values = data["word"], data["value"]
-                a, b = data["a"].tolist(), data["b"].tolist()
-                kinds, topic_of = data["kind"].tolist(), data["topics"].tolist()
-                text = words.astype(str)
-                valued = ~np.isnan(values)
-                lines = []
-                for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-                    topics = topic_of[start]
-                    ev = text[start] if end - start == 1 else ";".join(text[start:end])
-                    vals = ""
-                    if valued[start:end].any():
-                        vals = ";".join("NaN" if math.isnan(v) else repr(v)
-                                        for v in values[start:end].tolist())
-                    lines.append(f"{quoted[a[start]]},{quoted[b[start]]},"
-                                 f"{INTERACTION_TYPES[kinds[start]]},{tk_cells[topics + 1]},"
-                                 f"{topic_cells[topics] if topics >= 0 else ''},{ev},{vals}\n")
-                fh.writelines(lines)
+                data, starts, ends = _grouped(data)
+                fh.write("".join(_lines(data, starts, ends, accounts=accounts, types=types,
+                                        tks=tks, topic_cells=topic_cells).tolist()))
                 events += len(data)
                 groups += len(starts)
         return events, groups
+
+
+def _grouped(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Events sorted by group (actor, target, kind, topics) and word, a word given twice in a
+    group kept once; with the start and end of each group."""
+    data = data[np.lexsort((data["word"], data["topics"], data["kind"], data["b"], data["a"]))]
+    key = np.stack([data["a"], data["b"], data["kind"], data["topics"]], axis=1)
+    same_group = np.all(key[1:] == key[:-1], axis=1)
+    fresh = np.ones(len(data), dtype=bool)
+    fresh[1:] = ~(same_group & (data["word"][1:] == data["word"][:-1]))
+    data, key = data[fresh], key[fresh]
+    starts = np.flatnonzero(np.concatenate([[True], np.any(key[1:] != key[:-1], axis=1)]))
+    return data, starts, np.append(starts[1:], len(data))
+
+
+def _lines(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, accounts: np.ndarray,
+           types: np.ndarray, tks: np.ndarray, topic_cells: np.ndarray) -> np.ndarray:
+    """One CSV line per group, built column by column with numpy's string functions (a group
+    of several events, or with values, has its lists joined in Python: the rare case)."""
+    first = data[starts]
+    words = data["word"].astype(StringDType())
+    ev = words[starts]
+    vals = np.full(len(starts), "", dtype=StringDType())
+    valued = ~np.isnan(data["value"])
+    several = np.flatnonzero((ends - starts > 1) | np.add.reduceat(valued, starts).astype(bool))
+    values = data["value"]
+    for g in several.tolist():
+        start, end = int(starts[g]), int(ends[g])
+        ev[g] = ";".join(words[start:end].tolist())
+        if valued[start:end].any():
+            vals[g] = ";".join("NaN" if math.isnan(v) else repr(v)
+                               for v in values[start:end].tolist())
+    line = accounts[first["a"]]
+    for cell in (accounts[first["b"]], types[first["kind"]], tks[first["topics"]],
+                 topic_cells[first["topics"]], ev, vals):
+        line = np.strings.add(np.strings.add(line, ","), cell)
+    return np.strings.add(line, "\n")
 
 
 def _quote(text: str) -> str:

@@ -9,16 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from influence.loaders.records import (
-    AccountRecord,
-    ConsentRecord,
-    InteractionRecord,
-    LinkRecord,
-    PersonRecord,
-    PostLinkRecord,
-    PostRecord,
-    Record,
-)
+from influence.loaders import records as rec
 
 ERASED_REASON = "erased (tombstoned)"
 """The skip reason loaders report for records of erased people."""
@@ -37,29 +28,29 @@ class Erased(Protocol):
     def person(self, person_id: str | None) -> bool: ...
 
 
-def screen(record: Record, erased: Erased) -> Record | None:
+def screen(record: rec.Record, erased: Erased) -> rec.Record | None:
     """The record to load, ``None`` to drop it, or a copy without a link to an erased post."""
     if erased.empty:
         return record
-    if isinstance(record, AccountRecord):
+    if isinstance(record, rec.AccountRecord):
         gone = erased.account(record.network, record.id) or erased.person(record.person)
-    elif isinstance(record, PostRecord):
+    elif isinstance(record, rec.PostRecord):
         gone = erased.account(record.network, record.author) or \
             erased.post(record.network, record.id)
         if not gone and erased.post(record.network, record.parent):
             return record.model_copy(update={"parent": None})
-    elif isinstance(record, InteractionRecord):
+    elif isinstance(record, rec.InteractionRecord):
         gone = erased.account(record.network, record.actor) or \
             erased.account(record.network, record.target)
         if not gone and erased.post(record.network, record.post):
             return record.model_copy(update={"post": None})
-    elif isinstance(record, ConsentRecord):
+    elif isinstance(record, rec.ConsentRecord):
         gone = erased.person(record.person)
-    elif isinstance(record, PersonRecord):
+    elif isinstance(record, rec.PersonRecord):
         gone = erased.person(record.id)
-    elif isinstance(record, LinkRecord):
+    elif isinstance(record, rec.LinkRecord):
         gone = erased.account(record.network, record.account) or erased.person(record.person)
-    elif isinstance(record, PostLinkRecord):
+    elif isinstance(record, rec.PostLinkRecord):
         gone = erased.post(record.network, record.post) or \
             erased.post(record.network, record.target)
     else:  # a topic names nobody

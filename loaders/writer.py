@@ -300,8 +300,11 @@ def retract(store: QueryRunner, records: Iterable[InteractionRecord]) -> int:
 
 
 def _apply_self_policy(item: Parsed, policy: SelfPolicy, tally: Tally) -> Item:
-    if policy == "keep" or not any(isinstance(r, InteractionRecord) and r.actor == r.target
-                                   for r in item.records):
+    records = item.records
+    if policy == "keep" or not (
+            (isinstance(records[0], InteractionRecord) and records[0].actor == records[0].target)
+            if len(records) == 1  # the common case, without a generator
+            else any(isinstance(r, InteractionRecord) and r.actor == r.target for r in records)):
         return item
     selfish = [r for r in item.records
                if isinstance(r, InteractionRecord) and r.actor == r.target]
