@@ -76,11 +76,16 @@ class ImportWriter:
     batch_size: int = 100_000
     store: None = None
     written: dict[str, int] = field(default_factory=dict)
+    # People given explicitly (records, links, consent); an account without an owner is its
+    # own person (id = its key), implied at the end rather than kept per account.
     people: dict[str, dict[str, Any]] = field(default_factory=dict)
-    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
-    topics: dict[str, str | None] = field(default_factory=dict)
+    # Accounts: key -> index; the network of each (by code); the rare extra properties.
     _account_index: dict[str, int] = field(default_factory=dict)
+    _account_network: list[int] = field(default_factory=list)
+    _networks: dict[str, int] = field(default_factory=dict)
+    _account_extra: dict[int, dict[str, Any]] = field(default_factory=dict)
+    topics: dict[str, str | None] = field(default_factory=dict)
     _topic_sets: dict[tuple[str, ...], int] = field(default_factory=dict)
     _post_refs: dict[str, int] = field(default_factory=dict)
     _buffer: list[tuple[int, int, int, int, int, int, float]] = field(default_factory=list)
@@ -102,18 +107,19 @@ class ImportWriter:
         if isinstance(record, rec.InteractionRecord):
             self._interaction(record)
         elif isinstance(record, rec.AccountRecord):
-            account = self._account(record.network, record.id)
-            if record.created_at is not None:
-                account["created_at"] = record.created_at
-            if record.reputation is not None:
-                account["reputation"] = record.reputation
+            index = self._account_number(record.network, record.id)
+            extra = {name: value for name, value in (("created_at", record.created_at),
+                                                     ("reputation", record.reputation))
+                     if value is not None}
+            if extra:
+                self._account_extra.setdefault(index, {}).update(extra)
             if record.person is not None:
                 self._link(record.key, record.person)
             self._count("accounts")
         elif isinstance(record, rec.PostRecord):
             self._post(record)
         elif isinstance(record, rec.LinkRecord):
-            self._account(record.network, record.account)
+            self._account_number(record.network, record.account)
             self._link(record.key, record.person)
             self._count("links")
         elif isinstance(record, rec.PersonRecord):
@@ -179,21 +185,16 @@ class ImportWriter:
     def _person(self, person_id: str) -> dict[str, Any]:
         return self.people.setdefault(person_id, {"consent": "unknown"})
 
-    def _account(self, network: str, ident: str) -> dict[str, Any]:
-        key = f"{network}:{ident}"
-        account = self.accounts.get(key)
-        if account is None:
-            account = self.accounts[key] = {"network": network, "id": ident}
-            self._account_index[key] = len(self._account_index)
-        return account
-
     def _account_number(self, network: str, ident: str) -> int:
         """The account's index (the hot path of interactions: one lookup when known)."""
         key = f"{network}:{ident}"
         index = self._account_index.get(key)
         if index is None:
-            self.accounts[key] = {"network": network, "id": ident}
             index = self._account_index[key] = len(self._account_index)
+            code = self._networks.get(network)
+            if code is None:
+                code = self._networks[network] = len(self._networks)
+            self._account_network.append(code)
         return index
 
     def _link(self, account_key: str, person_id: str) -> None:
@@ -229,7 +230,7 @@ class ImportWriter:
             self.topics.setdefault(name, None)
         author = _key(record.network, record.author)
         if record.author is not None:
-            self._account(record.network, record.author)
+            self._account_number(record.network, record.author)
         parent = _key(record.network, record.parent)
         if parent is not None:
             self._placeholder_post(parent, None)
@@ -256,24 +257,36 @@ class ImportWriter:
         self._db.commit()
         counts: dict[str, int] = {}
         folder = self.folder
-        owner_of = {key: self.owners.get(key, key) for key in self.accounts}
-        for person in set(owner_of.values()):
+        for person in set(self.owners.values()):
             self._person(person)
+        owners = self.owners
+        person_ids = sorted(set(self.people).union(
+            key for key in self._account_index if key not in owners))
+        networks = list(self._networks)
+        extra = self._account_extra
+        no_one = {"consent": "unknown"}
         nodes = [("Person", folder / "people.csv"), ("Account", folder / "accounts.csv"),
                  ("Post", folder / "posts.csv"), ("Topic", folder / "topics.csv")]
         counts["people"] = _write(nodes[0][1], ["id:ID(Person)", "consent", "name", "slot:long",
                                                 "consent_source", "consent_at:long"],
                                   ([pid, p["consent"], p.get("name"), slot,
                                     p.get("consent_source"), p.get("consent_at")]
-                                   for slot, (pid, p) in enumerate(sorted(self.people.items()))))
+                                   for slot, pid in enumerate(person_ids)
+                                   for p in (self.people.get(pid, no_one),)))
+        del person_ids
         counts["accounts"] = _write(nodes[1][1], ["key:ID(Account)", "network", "id",
                                                   "created_at:long", "reputation:long"],
-                                    ([k, a["network"], a["id"], a.get("created_at"),
-                                      a.get("reputation")] for k, a in self.accounts.items()))
+                                    ([k, network, k[len(network) + 1:],
+                                      extra.get(i, no_one).get("created_at"),
+                                      extra.get(i, no_one).get("reputation")]
+                                     for (k, i), network in zip(
+                                         self._account_index.items(),
+                                         (networks[c] for c in self._account_network),
+                                         strict=True)))
         relationships = [("HAS_ACCOUNT", folder / "has_account.csv")]
         counts["has_account"] = _write(relationships[0][1], [":START_ID(Person)",
                                                              ":END_ID(Account)"],
-                                       ([p, a] for a, p in owner_of.items()))
+                                       ([owners.get(k, k), k] for k in self._account_index))
         counts.update(self._write_posts(folder, relationships))
         counts["topics"] = _write(nodes[3][1], ["name:ID(Topic)"],
                                   ([name] for name in sorted(self.topics)))

@@ -10,6 +10,7 @@ first load into the local server), the quarantine file, and the accounting
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -271,12 +272,15 @@ def _import(writer: ImportWriter, db: QueryRunner, settings: Settings,
     from influence.schema import migrate
 
     progress.stage("writing the import files", None)
+    clock = time.monotonic()
     files = writer.finish()
+    written_s = time.monotonic() - clock
     run = import_files(settings, files, progress.note)
-    progress.note(f"imported {run.nodes:,} nodes and {run.relationships:,} relationships "
-                  f"(stop {run.stop_s:.1f}s, import {run.import_s:.1f}s, start "
-                  f"{run.start_s:.1f}s)")
+    clock = time.monotonic()
     migrate(db)
+    progress.note(f"imported {run.nodes:,} nodes and {run.relationships:,} relationships "
+                  f"(files {written_s:.1f}s, stop {run.stop_s:.1f}s, import {run.import_s:.1f}s, "
+                  f"start {run.start_s:.1f}s, schema {time.monotonic() - clock:.1f}s)")
     cleanup(files)
 
 
