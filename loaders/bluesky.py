@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from influence.loaders.base import Items, Rejected, RowError, Skipped, build
-from influence.loaders.jsonlines import JsonLinesSource, iso, need, read_objects
+from influence.loaders.base import Items, RowError, Skipped, build
+from influence.loaders.jsonlines import JsonLinesSource, iso, need
 from influence.loaders.records import (
     InteractionKind,
     InteractionRecord,
@@ -46,21 +46,14 @@ class BlueskyAdapter(JsonLinesSource):
 
     default_network = "bluesky"
 
-    def __iter__(self) -> Items:
-        self.meter.reset()
-        for path in self.files:
-            for line, raw, obj in read_objects(path, meter=self.meter):
-                if isinstance(obj, str):
-                    yield Rejected(path.name, line, raw, obj)
-                    continue
-                commit: dict[str, Any] = obj["commit"] if isinstance(obj.get("commit"), dict) \
-                    else {}
-                record = obj.get("record") or commit.get("record")
-                kind = record.get("$type") if isinstance(record, dict) else None
-                if isinstance(kind, str) and kind not in _USED:
-                    yield Skipped(path.name, line, f"record type {kind} is not an engagement")
-                    continue
-                yield build(path.name, line, raw, self._record(obj, commit, record))
+    def items(self, source: str, line: int, raw: str, obj: dict[str, Any]) -> Items:
+        commit: dict[str, Any] = obj["commit"] if isinstance(obj.get("commit"), dict) else {}
+        record = obj.get("record") or commit.get("record")
+        kind = record.get("$type") if isinstance(record, dict) else None
+        if isinstance(kind, str) and kind not in _USED:
+            yield Skipped(source, line, f"record type {kind} is not an engagement")
+        else:
+            yield build(source, line, raw, self._record(obj, commit, record))
 
     def _record(self, obj: dict[str, Any], commit: dict[str, Any], record: Any
                 ) -> Iterator[Record]:

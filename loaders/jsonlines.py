@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from influence.loaders import files
-from influence.loaders.base import Items, RowError, parse_iso_utc
+from influence.loaders.base import Items, Rejected, RowError, parse_iso_utc
 
 MAX_LINE_BYTES = 4 << 20
 """Longer lines (4 MiB) are rejected as oversized without being parsed."""
@@ -50,7 +50,25 @@ class JsonLinesSource:
         return sum(count_lines(p) for p in self.files)
 
     def __iter__(self) -> Items:
-        raise NotImplementedError  # each adapter reads its own record shapes
+        self.meter.reset()
+        return self._objects()
+
+    def _objects(self) -> Items:
+        """Every file's objects through :meth:`items`; a line that is no object is rejected."""
+        for path in self.files:
+            for line, raw, obj in self.lines(path):
+                if isinstance(obj, str):
+                    yield Rejected(path.name, line, raw, obj)
+                else:
+                    yield from self.items(path.name, line, raw, obj)
+
+    def lines(self, path: Path) -> Iterator[tuple[int, str, dict[str, Any] | str]]:
+        """(line number, raw text, the object or a rejection reason) of one file."""
+        return read_objects(path, meter=self.meter)
+
+    def items(self, source: str, line: int, raw: str, obj: dict[str, Any]) -> Items:
+        """The items of one object (each adapter reads its own record shapes)."""
+        raise NotImplementedError
 
 
 def read_objects(path: Path, max_line_bytes: int = MAX_LINE_BYTES,
@@ -58,6 +76,16 @@ def read_objects(path: Path, max_line_bytes: int = MAX_LINE_BYTES,
                  ) -> Iterator[tuple[int, str, dict[str, Any] | str]]:
     """(line number, raw text, the object or a rejection reason) for each non-blank line
     (of the decompressed content, for a compressed file)."""
+    for number, text, value in parsed_lines(path, max_line_bytes, meter):
+        yield number, text, value if isinstance(value, dict | str) else \
+            "malformed JSON: not an object"
+
+
+def parsed_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES,
+                 meter: files.ByteMeter | None = None) -> Iterator[tuple[int, str, Any]]:
+    """(line number, text, the parsed JSON value) for each non-blank line, or (number, raw
+    text, a rejection reason as ``str``) for a line that is oversized, not UTF-8 or not JSON
+    (a JSON string value is returned as ``[value]``, so a ``str`` is always a reason)."""
     for number, raw_bytes in files.numbered_lines(path, meter):
         if len(raw_bytes) > max_line_bytes:
             yield (number, raw_bytes[:200].decode("utf-8", "replace"),
@@ -75,8 +103,7 @@ def read_objects(path: Path, max_line_bytes: int = MAX_LINE_BYTES,
         except json.JSONDecodeError as exc:
             yield number, text, f"malformed JSON: {exc}"
             continue
-        yield number, text, value if isinstance(value, dict) else \
-            "malformed JSON: not an object"
+        yield number, text, [value] if isinstance(value, str) else value
 
 
 def need(obj: dict[str, Any], *fields: str) -> None:

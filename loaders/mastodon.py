@@ -20,8 +20,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from influence.loaders import files
-from influence.loaders.base import Items, Rejected, RowError, build
-from influence.loaders.jsonlines import JsonLinesSource, iso, need, read_objects
+from influence.loaders.base import Items, RowError, build
+from influence.loaders.jsonlines import JsonLinesSource, iso, need, parsed_lines
 from influence.loaders.records import (
     AccountRecord,
     InteractionKind,
@@ -48,38 +48,22 @@ class MastodonAdapter(JsonLinesSource):
 
     default_network = "mastodon"
 
-    def __iter__(self) -> Items:
-        self.meter.reset()
-        for path in self.files:
-            first = files.head(path, 1)
-            lines = read_objects(path, meter=self.meter) if first != b"[" \
-                else self._arrays(path, self.meter)
-            for line, raw, obj in lines:
-                if isinstance(obj, str):
-                    yield Rejected(path.name, line, raw, obj)
-                else:
-                    yield build(path.name, line, raw, self._status(obj))
-
-    @staticmethod
-    def _arrays(path: Path, meter: files.ByteMeter | None = None
-                ) -> Iterator[tuple[int, str, dict[str, Any] | str]]:
-        """Statuses of lines that are page arrays (a bad line or element is a rejection)."""
-        for number, raw_bytes in files.numbered_lines(path, meter):
-            try:
-                text = raw_bytes.decode("utf-8").strip()
-            except UnicodeDecodeError as exc:
-                yield number, raw_bytes.decode("utf-8", "replace"), f"bad encoding: {exc}"
-                continue
-            if not text:
-                continue
-            try:
-                page = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield number, text[:400], f"malformed JSON: {exc}"
+    def lines(self, path: Path) -> Iterator[tuple[int, str, dict[str, Any] | str]]:
+        """Statuses of a file of one status per line, or of one page array per line (the
+        API's pages, as saved; a bad line or element is a rejection)."""
+        if files.head(path, 1) != b"[":
+            yield from super().lines(path)
+            return
+        for number, text, page in parsed_lines(path, meter=self.meter):
+            if isinstance(page, str):
+                yield number, text[:400], page
                 continue
             for status in page if isinstance(page, list) else [page]:
                 yield (number, json.dumps(status)[:400],
                        status if isinstance(status, dict) else "malformed JSON: not an object")
+
+    def items(self, source: str, line: int, raw: str, obj: dict[str, Any]) -> Items:
+        yield build(source, line, raw, self._status(obj))
 
     def _status(self, status: dict[str, Any], depth: int = 0) -> Iterator[Record]:
         need(status, "id", "created_at", "account")

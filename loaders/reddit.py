@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from influence.loaders.base import Items, Rejected, RowError, build
+from influence.loaders.base import Items, RowError, build
 from influence.loaders.jsonlines import JsonLinesSource, need, read_objects
 from influence.loaders.records import InteractionKind, InteractionRecord, PostRecord, Record
 
@@ -69,12 +69,10 @@ class RedditAdapter(JsonLinesSource):
             for _, _, obj in read_objects(path, meter=self.meter):
                 if isinstance(obj, dict) and obj.get("id"):
                     self.authors[_fullname(obj)] = _author(obj)
-        for path in self.files:
-            for line, raw, obj in read_objects(path, meter=self.meter):
-                if isinstance(obj, str):
-                    yield Rejected(path.name, line, raw, obj)
-                else:
-                    yield build(path.name, line, raw, self._thing(obj))
+        yield from self._objects()
+
+    def items(self, source: str, line: int, raw: str, obj: dict[str, Any]) -> Items:
+        yield build(source, line, raw, self._thing(obj))
 
     def _thing(self, obj: dict[str, Any]) -> Iterator[Record]:
         need(obj, "id", "created_utc")

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from influence.loaders.base import Items, Rejected, build
-from influence.loaders.jsonlines import JsonLinesSource, iso, need, read_objects
+from influence.loaders.base import Items, build
+from influence.loaders.jsonlines import JsonLinesSource, iso, need
 from influence.loaders.records import (
     AccountRecord,
     InteractionKind,
@@ -38,23 +38,17 @@ class TwitterAdapter(JsonLinesSource):
 
     default_network = "twitter"
 
-    def __iter__(self) -> Items:
-        self.meter.reset()
-        for path in self.files:
-            for line, raw, obj in read_objects(path, meter=self.meter):
-                if isinstance(obj, str):
-                    yield Rejected(path.name, line, raw, obj)
-                elif isinstance(obj.get("data"), list):
-                    includes = obj.get("includes") or {}
-                    authors = {str(t.get("id")): str(t.get("author_id"))
-                               for t in includes.get("tweets") or [] if t.get("author_id")}
-                    for user in includes.get("users") or []:
-                        yield build(path.name, line, str(user)[:400], self._user(user))
-                    for tweet in obj["data"]:
-                        yield build(path.name, line, str(tweet)[:400],
-                                    self._tweet(tweet, authors))
-                else:
-                    yield build(path.name, line, raw, self._tweet(obj, {}))
+    def items(self, source: str, line: int, raw: str, obj: dict[str, Any]) -> Items:
+        if not isinstance(obj.get("data"), list):
+            yield build(source, line, raw, self._tweet(obj, {}))
+            return
+        includes = obj.get("includes") or {}
+        authors = {str(t.get("id")): str(t.get("author_id"))
+                   for t in includes.get("tweets") or [] if t.get("author_id")}
+        for user in includes.get("users") or []:
+            yield build(source, line, str(user)[:400], self._user(user))
+        for tweet in obj["data"]:
+            yield build(source, line, str(tweet)[:400], self._tweet(tweet, authors))
 
     def _user(self, user: dict[str, Any]) -> Iterator[Record]:
         need(user, "id")
