@@ -56,32 +56,31 @@ def import_files(settings: Settings, files: ImportFiles,
             was, and the server is started again).
     """
     home = settings.data_dir
-    clock = time.monotonic()
-    localdb.stop(settings)
-    stop_s = time.monotonic() - clock
     cmd = import_command(settings, files)
     env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
-    progress("neo4j-admin database import full: "
-             f"{sum(files.counts.get(k, 0) for k in ('people', 'accounts', 'posts', 'topics')):,}"
-             f" nodes, {files.counts.get('interaction_groups', 0):,} interaction relationships")
     clock = time.monotonic()
-    done = subprocess.run(cmd, cwd=files.folder, env=env, capture_output=True, text=True,
-                          check=False, timeout=24 * 3600)
-    import_s = time.monotonic() - clock
-    log = files.folder / "import.log"
-    log.write_text(done.stdout + done.stderr, encoding="utf-8")
-    if done.returncode != 0:
-        _forget_broken_store(settings)
-        localdb.start(settings, progress=progress)
-        tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
-        raise EnvironmentProblemError(
-            f"neo4j-admin database import failed (exit {done.returncode}); the database is "
-            f"empty, as it was. Its output is in {log}:\n{tail}",
-            hint="Load again with --no-bulk to write the records transactionally instead.")
-    clock = time.monotonic()
-    localdb.start(settings, progress=progress)  # a first load ends ready to query
+    # Stopped, imported and started under the instance lock: no other process starts the
+    # server on a half-written store. A first load ends ready to query (also after a failure).
+    with localdb.offline(settings, progress):
+        stop_s = time.monotonic() - clock
+        nodes = sum(files.counts.get(k, 0) for k in ("people", "accounts", "posts", "topics"))
+        progress(f"neo4j-admin database import full: {nodes:,} nodes, "
+                 f"{files.counts.get('interaction_groups', 0):,} interaction relationships")
+        clock = time.monotonic()
+        done = subprocess.run(cmd, cwd=files.folder, env=env, capture_output=True, text=True,
+                              check=False, timeout=24 * 3600)
+        import_s = time.monotonic() - clock
+        log = files.folder / "import.log"
+        log.write_text(done.stdout + done.stderr, encoding="utf-8")
+        if done.returncode != 0:
+            _forget_broken_store(settings)
+            tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
+            raise EnvironmentProblemError(
+                f"neo4j-admin database import failed (exit {done.returncode}); the database "
+                f"is empty, as it was. Its output is in {log}:\n{tail}",
+                hint="Load again with --no-bulk to write the records transactionally instead.")
+        clock = time.monotonic()
     start_s = time.monotonic() - clock
-    nodes = sum(files.counts.get(k, 0) for k in ("people", "accounts", "posts", "topics"))
     relationships = sum(v for k, v in files.counts.items()
                         if k in ("has_account", "posted", "in_reply_to", "tagged", "subtopic_of",
                                  "links_to", "interaction_groups"))

@@ -813,14 +813,30 @@ def stop(settings: Settings, progress: Progress = _quiet) -> bool:
     if not settings.data_dir.exists():
         return False
     with _instance_lock(settings, progress):
-        pid = _running_pid(settings)
-        _pid_file(settings).unlink(missing_ok=True)
-        if pid is None:
-            return False
-        dumping = (settings.data_dir / "run" / CDS_DUMP_INFO).exists()
-        clean = _terminate(pid, CDS_STOP_TIMEOUT_S if dumping else 60.0)
-        _adopt_cds_dump(settings, progress, exited_cleanly=clean)
-        return True
+        return _stop_locked(settings, progress)
+
+
+@contextlib.contextmanager
+def offline(settings: Settings, progress: Progress = _quiet) -> Iterator[None]:
+    """The local server stopped for the block (an offline import) and started again after it,
+    even when the block fails; no other process can start or stop it in between."""
+    with _instance_lock(settings, progress):
+        _stop_locked(settings, progress)
+        try:
+            yield
+        finally:
+            _start_locked(settings, progress)
+
+
+def _stop_locked(settings: Settings, progress: Progress) -> bool:
+    pid = _running_pid(settings)
+    _pid_file(settings).unlink(missing_ok=True)
+    if pid is None:
+        return False
+    dumping = (settings.data_dir / "run" / CDS_DUMP_INFO).exists()
+    clean = _terminate(pid, CDS_STOP_TIMEOUT_S if dumping else 60.0)
+    _adopt_cds_dump(settings, progress, exited_cleanly=clean)
+    return True
 
 
 def status(settings: Settings) -> ServerStatus:
