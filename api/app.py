@@ -34,7 +34,7 @@ from influence.api.graphql import OperatorMutation, Query
 from influence.api.limits import cost_rule
 from influence.api.observability import GraphQLGate, Metrics, configure_logging
 from influence.api.ui import mount_ui
-from influence.settings import Settings, get_settings
+from influence.settings import Settings, get_settings, load_settings
 from influence.store import Store
 
 
@@ -59,7 +59,7 @@ class _Schema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with its limits and error handling (settings give the limits; default ones
     for the exported SDL, which does not depend on them)."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     rule = cost_rule(settings.max_query_cost)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         mask_unexpected,

@@ -32,7 +32,7 @@ from pydantic import SecretStr
 from influence.errors import InvalidInputError
 from influence.jobs.bars import Bars
 from influence.jobs.progress import Silent
-from influence.settings import Settings
+from influence.settings import Settings, load_settings
 from influence.store import Store
 from influence.timeutil import END_OF_TIME, instant
 
@@ -128,7 +128,7 @@ class Client:
 
     def __init__(self, settings: Settings | None = None, *, policy: PublishPolicy | None = None,
                  progress: bool = True, store: QueryRunner | None = None) -> None:
-        base = settings if settings is not None else Settings()
+        base = settings if settings is not None else load_settings()
         if policy is not None:
             base = Settings.model_validate({**base.model_dump(), "publish_policy": policy})
         self.settings = base
@@ -158,7 +158,7 @@ class Client:
             EnvironmentProblemError: when the local server cannot be provisioned or started.
             StoreUnavailableError: when the server does not become ready.
         """
-        base = settings if settings is not None else Settings()
+        base = settings if settings is not None else load_settings()
         if base.uses_local_server:
             return cls.local(base, policy=policy, progress=progress)
         return cls(base, policy=policy, progress=progress)
@@ -186,7 +186,7 @@ class Client:
         """
         from influence import localdb
 
-        base = settings if settings is not None else Settings()
+        base = settings if settings is not None else load_settings()
         if not base.uses_local_server:
             raise InvalidInputError(
                 f"INFLUENCE_NEO4J_URI is set ({base.neo4j_uri}): that server is not managed here.",

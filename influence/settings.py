@@ -7,16 +7,18 @@ Neo4j password, API keys, operator tokens) come only from the environment.
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from influence.domain import PublishPolicy
 from influence.engine.model import ModelParams
+from influence.errors import InvalidInputError
 
 NEO4J_VERSION = "5.26.24"
 """The Neo4j release the local server is assembled from (GDS 2.13.9 is built against it)."""
@@ -74,10 +76,11 @@ class Settings(BaseSettings):
         default="development",
         description="production switches off GraphiQL and introspection.",
     )
-    api_keys: list[SecretStr] = Field(
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
-        description='API keys for reads (JSON list, sent as "Authorization: Bearer <key>" or '
-        '"X-API-Key"). None configured: anonymous reads in development, none in production.',
+        description='API keys for reads (comma-separated, e.g. k1,k2, or a JSON list; sent as '
+        '"Authorization: Bearer <key>" or "X-API-Key"). None configured: anonymous reads in '
+        "development, none in production.",
     )
     rate_limit_per_s: float = Field(default=50.0, gt=0,
                                     description="Sustained requests per second per API key.")
@@ -105,10 +108,10 @@ class Settings(BaseSettings):
         "salt is generated once and kept in the database (then anyone who can read the database "
         "can test guessed ids against the tombstones; set this from a secret store in production).",
     )
-    operator_tokens: list[SecretStr] = Field(
+    operator_tokens: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
-        description='Bearer tokens of operators (JSON list, e.g. \'["tok1","tok2"]\'): they may '
-        "set consent, erase, export and read the audit log through the API.",
+        description="Bearer tokens of operators (comma-separated, e.g. tok1,tok2, or a JSON "
+        "list): they may set consent, erase, export and read the audit log through the API.",
     )
     consent_token_secret: SecretStr | None = Field(
         default=None,
@@ -141,7 +144,50 @@ class Settings(BaseSettings):
         return self.neo4j_uri or f"bolt://127.0.0.1:{self.db_port}"
 
 
+    @field_validator("api_keys", "operator_tokens", mode="before")
+    @classmethod
+    def _token_list(cls, value: Any) -> Any:
+        """``k1,k2`` or a JSON list (``["k1","k2"]``), as typed in an environment variable."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not a JSON list ({exc.msg}); or give k1,k2") from exc
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment.
+
+    Raises:
+        InvalidInputError: a setting has a value it cannot take (named, with the variable).
+    """
+    return load_settings()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment (and ``.env``), a bad value reported as one clear line.
+
+    Raises:
+        InvalidInputError: naming the ``INFLUENCE_`` variable and what was wrong with it.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "__".join(str(part) for part in error["loc"] if isinstance(part, str))
+            problems.append(f"INFLUENCE_{name.upper()}: {error['msg']}")
+        raise InvalidInputError(
+            "Bad setting: " + "; ".join(problems),
+            hint="Fix or unset the variable (or its line in .env); README.md, "
+            "'Configuration', lists every setting and its format.") from exc
+    except SettingsError as exc:
+        raise InvalidInputError(
+            f"Bad setting: {exc} (complex settings are JSON, lists also k1,k2)",
+            hint="Fix or unset the variable (or its line in .env); README.md, "
+            "'Configuration', lists every setting and its format.") from exc

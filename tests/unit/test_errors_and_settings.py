@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -9,7 +10,7 @@ import pytest
 
 from influence import errors
 from influence.engine.model import DEFAULT_KIND_WEIGHTS
-from influence.settings import Settings
+from influence.settings import Settings, load_settings
 
 
 def test_every_error_class_has_a_distinct_code() -> None:
@@ -47,3 +48,38 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.model.half_life_days == 30
     assert settings.publish_policy == "opted_in"
     assert settings.model.kind_weights == DEFAULT_KIND_WEIGHTS
+
+
+@pytest.mark.parametrize(("typed", "keys"), [
+    ("k1", ["k1"]), ("k1, k2,", ["k1", "k2"]), ('["a","b"]', ["a", "b"]), ("", [])])
+def test_token_lists_as_a_person_types_them(monkeypatch: pytest.MonkeyPatch, typed: str,
+                                            keys: list[str]) -> None:
+    monkeypatch.setenv("INFLUENCE_API_KEYS", typed)
+    monkeypatch.setenv("INFLUENCE_OPERATOR_TOKENS", typed)
+    settings = load_settings()
+    assert [k.get_secret_value() for k in settings.api_keys] == keys
+    assert [k.get_secret_value() for k in settings.operator_tokens] == keys
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("INFLUENCE_API_KEYS", "[bad", "INFLUENCE_API_KEYS: Value error, not a JSON list"),
+    ("INFLUENCE_DB_PORT", "abc", "INFLUENCE_DB_PORT: Input should be a valid integer"),
+    ("INFLUENCE_MODEL__HALF_LIFE_DAYS", "-3", "INFLUENCE_MODEL__HALF_LIFE_DAYS: Input should be"),
+])
+def test_a_bad_setting_is_one_line_naming_the_variable(monkeypatch: pytest.MonkeyPatch,
+                                                       variable: str, value: str,
+                                                       says: str) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(errors.InvalidInputError) as raised:
+        load_settings()
+    assert raised.value.message.startswith(f"Bad setting: {says}")
+    assert "\n" not in raised.value.message
+
+
+def test_the_cli_reports_a_bad_setting_without_a_traceback() -> None:
+    done = subprocess.run([sys.executable, "-c", "from influence.cli import main; main()", "db",
+                           "status"], env={**os.environ, "INFLUENCE_DB_PORT": "abc"},
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == errors.code_for(errors.InvalidInputError("")).exit_code
+    assert "INFLUENCE_DB_PORT" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
