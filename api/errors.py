@@ -15,11 +15,14 @@ from collections.abc import Iterator
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
-from influence.errors import InfluenceError, LimitExceededError, code_for
+from influence.errors import InfluenceError, LimitExceededError, StoreUnavailableError, code_for
 
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 MASKED_MESSAGE = "Unexpected error; it has been logged."
+UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
+"""What clients see of an outage (the database's address and the driver's words go to the
+server log only)."""
 _LIMIT_MESSAGES = (
     ("exceeds maximum operation depth", "depth"),
     ("aliases found. Allowed:", "aliases"),
@@ -41,7 +44,7 @@ def classify(error: GraphQLError) -> dict[str, object]:
     if domain is not None:
         extensions: dict[str, object] = {**(error.extensions or {}),
                                          "code": code_for(domain).graphql_code}
-        if domain.hint:
+        if domain.hint and not isinstance(domain, StoreUnavailableError):
             extensions["hint"] = domain.hint
         return extensions
     for fragment, limit in _LIMIT_MESSAGES:
@@ -65,7 +68,10 @@ class DomainErrorCodes(SchemaExtension):
         unique = list({id(e): e for e in errors}.values())
         for error in unique:
             domain = _domain(error)
-            if domain is not None:
+            if isinstance(domain, StoreUnavailableError):
+                log.warning("database unavailable at %s: %s", error.path, domain.message)
+                error.message = UNAVAILABLE_MESSAGE
+            elif domain is not None:
                 error.message = domain.message
             error.extensions = classify(error)
         codes = getattr(self.execution_context.context, "error_codes", None)

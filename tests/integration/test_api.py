@@ -14,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from influence.api.app import create_app
+from influence.api.errors import UNAVAILABLE_MESSAGE
 from influence.engine.communities import compute_people_communities, compute_topic_communities
 from influence.engine.scoring import ScoreRun
 from influence.engine.topics import compute_topic_scores
@@ -431,6 +432,10 @@ async def test_database_outage_and_recovery(client: Client, open_settings: Setti
             await proxy.cut()
             down = await gql(c, query)
             assert codes(down) == ["SERVICE_UNAVAILABLE"]
+            told = str(down["errors"])  # the database's address stays in the server log
+            assert str(proxy.port) not in told
+            assert "127.0.0.1" not in told
+            assert down["errors"][0]["message"] == UNAVAILABLE_MESSAGE
             assert (await c.get("/health/ready")).status_code == 503
             await proxy.start()  # the database is back: no restart of the API needed
             assert (await gql(c, query))["data"]["person"]["id"] == "stackexchange:5064"
