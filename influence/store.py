@@ -97,7 +97,7 @@ class Store:
         """Run a read query and return its rows as dicts."""
 
         def work(tx: ManagedTransaction) -> list[Row]:
-            return [record.data() for record in tx.run(query.text, params)]
+            return [record.data() for record in tx.run(query.text, _sent(params))]
 
         self.round_trips += 1
         with self._session() as session:
@@ -111,7 +111,7 @@ class Store:
         """
 
         def work(tx: ManagedTransaction) -> Row:
-            record = tx.run(query.text, params).single(strict=True)
+            record = tx.run(query.text, _sent(params)).single(strict=True)
             return dict(record)
 
         self.round_trips += 1
@@ -122,7 +122,7 @@ class Store:
         """Run a write query in its own transaction and return the update counters."""
 
         def work(tx: ManagedTransaction) -> Mapping[str, int]:
-            summary = tx.run(query.text, params).consume()
+            summary = tx.run(query.text, _sent(params)).consume()
             counters = summary.counters
             return {
                 "nodes_created": counters.nodes_created,
@@ -140,7 +140,7 @@ class Store:
         """Run a write query that also returns rows (e.g. a GDS ``.write`` call)."""
 
         def work(tx: ManagedTransaction) -> list[Row]:
-            return [record.data() for record in tx.run(query.text, params)]
+            return [record.data() for record in tx.run(query.text, _sent(params))]
 
         self.round_trips += 1
         with self._session() as session:
@@ -151,7 +151,7 @@ class Store:
         """Run several write statements in one transaction; the rows of each, in order."""
 
         def work(tx: ManagedTransaction) -> list[list[Row]]:
-            return [[record.data() for record in tx.run(query.text, dict(params))]
+            return [[record.data() for record in tx.run(query.text, _sent(params))]
                     for query, params in statements]
 
         self.round_trips += 1
@@ -162,7 +162,7 @@ class Store:
         """Run a statement that manages its own transactions (schema, CALL IN TRANSACTIONS)."""
         self.round_trips += 1
         with self._session() as session:
-            result = session.run(query.text, params)
+            result = session.run(query.text, _sent(params))
             return [record.data() for record in result]
 
     def ping(self) -> bool:
@@ -172,3 +172,18 @@ class Store:
         except (ServiceUnavailable, SessionExpired, OSError):
             return False
         return True
+
+
+class _Quiet(list[Any]):
+    """A list parameter whose ``repr`` is short: the driver formats every RUN message for its
+    debug log before checking the level (neo4j 6.4, ``_bolt5.py``), and the ``repr`` of a
+    million values cost 1.4 s of a 1M-interaction recompute (bench/recompute.py)."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} values>"
+
+
+def _sent(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters as sent: long lists quiet (see :class:`_Quiet`), everything else as is."""
+    return {name: _Quiet(value) if isinstance(value, list) and len(value) > 100 else value
+            for name, value in params.items()}
