@@ -50,7 +50,8 @@ from common import (
     timed,
 )
 from common import append as append_results
-from recompute import ANCHOR_PAGERANK, ANCHOR_PROJECT, DROP, EVENTS, decayed_projection
+from recompute import DROP, EVENTS, decayed_projection
+from recompute import anchor as anchor_pagerank
 
 ANCHOR_PEOPLE_LOUVAIN = decayed_projection("bench_anchor_people_projection", undirected=True)
 ANCHOR_TOPIC_PROJECT = Query(
@@ -103,14 +104,6 @@ def generate(path: Path, *, people: int, posts: int, interactions: int, topics: 
                                  "actor": f"u{actor}", "target": f"u{target}",
                                  "kind": KINDS[int(kind_of[i])], "at": int(ats[i]),
                                  "post": f"p{post}"}, separators=(",", ":")) + "\n")
-
-
-def anchor_pagerank(store: Store, asof: int, half_life: float) -> float:
-    def work() -> None:
-        store.write_rows(ANCHOR_PROJECT, graph="bench-anchor", asof=asof, half_life=half_life)
-        store.write_rows(ANCHOR_PAGERANK, graph="bench-anchor")
-        store.write_rows(DROP, graph="bench-anchor")
-    return timed(work)
 
 
 def anchor_louvain(store: Store, project: Callable[[], object]) -> float:

@@ -169,6 +169,10 @@ def get_settings() -> Settings:
     return load_settings()
 
 
+_SETTINGS_HINT = ("Fix or unset the variable (or its line in .env); README.md, 'Configuration', "
+                  "lists every setting and its format.")
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment (and ``.env``), a bad value reported as one clear line.
 
@@ -184,10 +188,8 @@ def load_settings(**overrides: Any) -> Settings:
             problems.append(f"INFLUENCE_{name.upper()}: {error['msg']}")
         raise InvalidInputError(
             "Bad setting: " + "; ".join(problems),
-            hint="Fix or unset the variable (or its line in .env); README.md, "
-            "'Configuration', lists every setting and its format.") from exc
+            hint=_SETTINGS_HINT) from exc
     except SettingsError as exc:
         raise InvalidInputError(
             f"Bad setting: {exc} (complex settings are JSON, lists also k1,k2)",
-            hint="Fix or unset the variable (or its line in .env); README.md, "
-            "'Configuration', lists every setting and its format.") from exc
+            hint=_SETTINGS_HINT) from exc

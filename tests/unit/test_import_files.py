@@ -7,7 +7,14 @@ from pathlib import Path
 
 from influence.domain import event_word
 from influence.loaders.import_files import ImportWriter
-from influence.loaders.records import InteractionKind, InteractionRecord, PostRecord
+from influence.loaders.records import (
+    AccountRecord,
+    InteractionKind,
+    InteractionRecord,
+    LinkRecord,
+    PostRecord,
+    Record,
+)
 
 
 def _interaction(i: int, actor: str = "a", target: str = "b", **extra: object) -> InteractionRecord:
@@ -55,3 +62,29 @@ def test_values_are_aligned_with_the_words_and_nan_where_missing(tmp_path: Path)
     order = sorted(range(2), key=lambda i: words[i])
     assert row["ev:long[]"] == ";".join(str(words[i]) for i in order)
     assert row["vals:double[]"].split(";") == [["-3.0", "NaN"][i] for i in order]
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_people_accounts_and_owners_implied_or_given(tmp_path: Path) -> None:
+    writer = ImportWriter(tmp_path / "import")
+    records: list[Record] = [_interaction(1, actor="a", target="b"),
+                             AccountRecord(network="n", id="b", reputation=7),
+                             LinkRecord(network="n", account="a", person="alice")]
+    for record in records:
+        writer.add(record, autoflush=False)
+    files = writer.finish()
+    nodes = dict(files.nodes)
+    people = {r["id:ID(Person)"]: r for r in _csv(nodes["Person"])}
+    assert sorted(people) == ["alice", "n:b"]  # n:a belongs to alice; n:b is its own person
+    assert [people[p]["slot:long"] for p in ("alice", "n:b")] == ["0", "1"]
+    accounts = {r["key:ID(Account)"]: r for r in _csv(nodes["Account"])}
+    assert (accounts["n:b"]["network"], accounts["n:b"]["id"],
+            accounts["n:b"]["reputation:long"]) == ("n", "b", "7")
+    assert accounts["n:a"]["reputation:long"] == ""
+    owners = {(r[":START_ID(Person)"], r[":END_ID(Account)"])
+              for r in _csv(dict(files.relationships)["HAS_ACCOUNT"])}
+    assert owners == {("alice", "n:a"), ("n:b", "n:b")}
