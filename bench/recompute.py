@@ -38,7 +38,7 @@ from pathlib import Path
 import psutil
 
 from influence import localdb
-from influence.engine.scoring import compute_scores
+from influence.engine.scoring import compute_scores, resolve
 from influence.settings import Settings
 from influence.store import Query, Store
 
@@ -178,11 +178,11 @@ def main() -> None:
 def measure(name: str, settings: Settings, asof: int, repeat: int,
             runs: Runs) -> dict[str, float]:
     """The anchor and ours alternately on the loaded database (both warmed once first)."""
-    half_life_s = settings.model.half_life_days * 86_400
     with Store(settings) as store:
         counts = store.read(EVENTS)[0]
-        anchor(store, asof, half_life_s)
         ours(store, settings, asof)
+        half_life_s = resolve(store, settings.model).half_life_s  # the one ours derived
+        anchor(store, asof, half_life_s)
         with PeakRss(server_pid(settings)) as server, PeakRss(os.getpid()) as client:
             for i in range(repeat):
                 steps: list[tuple[str, Callable[[], float]]] = [

@@ -135,7 +135,7 @@ def main() -> None:
     settings: Settings = scratch_settings(args.work, args.port, heap_size=args.heap)
     params = settings.model
     asof = START + YEAR_S
-    half_life = params.half_life_days * 86_400
+    half_life = params.half_life_s if params.half_life_days else 90.0 * 86_400
     localdb.start(settings, progress=print)
     load_before = os.getloadavg()
     runs = Runs()

@@ -18,8 +18,11 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+
 from influence.domain import PublishPolicy, published_states
 from influence.engine import read_queries as q
+from influence.engine import steps
 from influence.engine.model import ModelParams
 from influence.engine.scoring import type_weights, window_words
 from influence.errors import ConsentDeniedError, NotFoundError
@@ -155,7 +158,7 @@ def _engagers(store: QueryRunner, person_id: str, slot: int, run: Row,
     asof = int(run["asof"])
     lo, hi = window_words(asof, params)
     rows = store.read(q.EXPLAIN_ENGAGERS, id=person_id, lo=lo, hi=hi, asof=asof,
-                      half_life_s=params.half_life_days * DAY_S, weights=type_weights(params))
+                      half_life_s=params.half_life_s, weights=type_weights(params))
     slots = [int(r["slot"]) for r in rows if r["slot"] is not None]
     values = _chunk_values(store, run, [slot, *slots])
     pods: dict[int, float] = values.get(slot, {}).get("pods", {})  # type: ignore[assignment]
@@ -167,8 +170,8 @@ def _engagers(store: QueryRunner, person_id: str, slot: int, run: Row,
         if engager is None or strength <= 0 or _missing(engager.get("trust")):
             continue
         pod = float(pods.get(int(r["slot"]), 1.0))
-        weight = math.log1p(strength) * pod * float(engager["attention"]) * \
-            float(engager["trust"])
+        weight = float(steps.pair_base(np.array([strength]), params)[0]) * pod * \
+            float(engager["attention"]) * float(engager["trust"])
         pagerank = float(engager["pagerank"]) if not _missing(engager["pagerank"]) else base
         standing = math.log2(1.0 + pagerank / base)
         credit = weight * ((1.0 - params.propagation_blend) + params.propagation_blend * standing)
@@ -249,7 +252,7 @@ def _hints(person: Row, edges: list[Row], people: tuple[PersonContribution, ...]
         hints.append(f"Low confidence ({person['confidence']:.2f}): little data supports this "
                      "score, so it can move a lot with new engagement.")
     last, asof = person["last_engaged"], person["asof"]
-    if last is not None and asof is not None and asof - last > params.half_life_days * DAY_S:
+    if last is not None and asof is not None and asof - last > params.half_life_s:
         days = (asof - last) // DAY_S
         hints.append(f"No new engagement for {days} days: older engagement fades with a "
                      f"{params.half_life_days:g}-day half-life.")

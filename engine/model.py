@@ -23,13 +23,23 @@ DEFAULT_KIND_WEIGHTS: dict[str, float] = {
 }
 
 
+HALF_LIFE_BOUNDS_DAYS = (1.0, 365.0)
+"""The derived half-life is kept within these bounds (docs/MODEL.md, step 1)."""
+FALLBACK_HALF_LIFE_DAYS = 90.0
+"""Half-life of a derived-half-life model before any data has been scored."""
+
+
 class ModelParams(BaseModel):
     """The knobs of the score. Every default is documented and justified in docs/MODEL.md."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
-    half_life_days: float = Field(default=90.0, gt=0)
+    half_life_days: float | None = Field(
+        default=None, gt=0,
+        description="Half-life of an interaction's weight in days; None: derived from the data "
+                    "(half the mean activity span of the people active in the window).",
+    )
     window_days: float = Field(default=730.0, gt=0)
     damping: float = Field(default=0.85, gt=0, lt=1)
     max_iterations: int = Field(default=40, ge=1, le=1000)
@@ -42,10 +52,13 @@ class ModelParams(BaseModel):
         default=0.3, ge=0, le=1,
         description="Share of an edge's credit that scales with the engager's PageRank standing.",
     )
-    trust_floor: float = Field(default=0.02, ge=0, le=1)
+    trust_floor: float = Field(default=0.001, ge=0, le=1)
     trust_age_days: float = Field(default=30.0, gt=0)
+    trust_age_exponent: float = Field(default=2.0, ge=1)
     trust_received: float = Field(default=3.0, gt=0)
     pod_tolerance: float = Field(default=2.0, ge=0)
+    pod_exponent: float = Field(default=3.0, ge=1)
+    diminishing_returns: bool = True
     scale_reference: float = Field(
         default=200.0, gt=1,
         description="Topic scores: raw topic PageRank (in teleport units) that maps to 100.",
@@ -56,3 +69,14 @@ class ModelParams(BaseModel):
     )
     confidence_engagers: float = Field(default=5.0, gt=0)
     confidence_interactions: float = Field(default=20.0, gt=0)
+
+    def with_half_life(self, days: float) -> ModelParams:
+        """These parameters with the half-life a run actually used."""
+        return self.model_copy(update={"half_life_days": days})
+
+    @property
+    def half_life_s(self) -> float:
+        """The half-life in seconds (of resolved parameters: see ``engine.scoring.resolve``)."""
+        if self.half_life_days is None:
+            raise ValueError("the half-life is derived per run; resolve the parameters first")
+        return self.half_life_days * 86_400.0

@@ -48,7 +48,10 @@ ENGAGEMENT_COLUMNS = Query(
     "scoring_engagement_columns",
     """
     MATCH (a)-[r:""" + INTERACTIONS + """]->(b)
-    WITH a, b, r.ev AS ev, coalesce($weights[type(r)], 0.0) AS weight
+    // Events with a negative value (a distrust rating) are not engagement credit.
+    WITH a, b, coalesce($weights[type(r)], 0.0) AS weight,
+         CASE WHEN r.vals IS NULL THEN r.ev
+              ELSE [i IN range(0, size(r.ev) - 1) WHERE NOT r.vals[i] < 0 | r.ev[i]] END AS ev
     // Most relationships hold one event: the CASEs spare them the list closures.
     WITH a, b, weight, CASE WHEN size(ev) = 1 THEN CASE WHEN ev[0] <= $hi THEN ev ELSE [] END
                        ELSE [e IN ev WHERE e <= $hi] END AS seen
@@ -177,8 +180,18 @@ REPLACE_RUN = Query(
     WITH count(*) AS _
     CREATE (r:ScoreRun {id: $run, asof: $asof, current: true, at: $at, people: $people,
                         pairs: $pairs, iterations: $iterations, converged: $converged,
-                        chunk_size: $chunk_size, networks: $networks, params: $params})
+                        chunk_size: $chunk_size, networks: $networks, params: $params,
+                        half_life_days: $half_life_days})
     RETURN r.id AS id
+    """,
+)
+
+# The half-life the current run used (derived from the data, or the configured one).
+CURRENT_HALF_LIFE = Query(
+    "scoring_current_half_life",
+    """
+    MATCH (r:ScoreRun {current: true})
+    RETURN r.half_life_days AS days
     """,
 )
 

@@ -55,7 +55,9 @@ EXPLAIN_ENGAGERS = Query(
           <-[:HAS_ACCOUNT]-(u:Person)
     WHERE u <> p AND coalesce($weights[type(r)], 0.0) > 0
     WITH u, a.network AS network, toLower(type(r)) AS kind, $weights[type(r)] AS weight,
-         [e IN r.ev WHERE e > $lo AND e <= $hi] AS inside
+         [i IN range(0, size(r.ev) - 1)
+          WHERE r.ev[i] > $lo AND r.ev[i] <= $hi AND (r.vals IS NULL OR NOT r.vals[i] < 0)
+          | r.ev[i]] AS inside
     WHERE size(inside) > 0
     WITH u, network, kind,
          sum(weight * reduce(x = 0.0, e IN inside

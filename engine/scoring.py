@@ -22,7 +22,7 @@ from influence.domain import EVENT_TIME_UNIT, relationship_type
 from influence.engine import queries as q
 from influence.engine import steps
 from influence.engine.engagement import Lookup, People, read_owners, read_people
-from influence.engine.model import ModelParams
+from influence.engine.model import FALLBACK_HALF_LIFE_DAYS, ModelParams
 from influence.store import QueryRunner, Row
 from influence.timeutil import DAY_S
 
@@ -37,6 +37,7 @@ class ScoreRun:
 
     run_id: str
     asof: int
+    half_life_days: float
     people_in_graph: int
     engagement_pairs: int
     iterations: int
@@ -74,33 +75,61 @@ class PairGraph:
 
 @dataclass(frozen=True)
 class _Read:
+    params: ModelParams
     people: People
     network_names: list[str]
     pairs: steps.Pairs
     first_given: np.ndarray
 
 
+def resolve(store: QueryRunner, params: ModelParams) -> ModelParams:
+    """``params`` with a half-life: its own, else the one the current run derived, else
+    :data:`~influence.engine.model.FALLBACK_HALF_LIFE_DAYS` (nothing scored yet)."""
+    if params.half_life_days is not None:
+        return params
+    rows = store.read(q.CURRENT_HALF_LIFE)
+    days = rows[0]["days"] if rows else None
+    return params.with_half_life(float(days) if days else FALLBACK_HALF_LIFE_DAYS)
+
+
 def _read(store: QueryRunner, params: ModelParams, asof: int) -> _Read:
-    """People, account owners and the interaction columns, summed into pairs of people."""
+    """People, account owners and the interaction columns, summed into pairs of people.
+
+    A derived half-life (``half_life_days`` None) is computed from the columns' first and last
+    interactions, which do not depend on it; the columns are read again only when it differs
+    from the one the current run used (the first run, or when the data's pace changed)."""
     people = read_people(store)
     owners = read_owners(store, people.nodes)
-    lo, hi = window_words(asof, params)
+    used = resolve(store, params)
+    lo, hi = window_words(asof, used)
     columns = store.columns(q.ENGAGEMENT_COLUMNS, lo=lo, hi=hi, asof=asof,
-                            half_life_s=params.half_life_days * DAY_S,
-                            weights=type_weights(params))
+                            half_life_s=used.half_life_s, weights=type_weights(used))
     src = owners.people_of(columns["sources"])
     dst = owners.people_of(columns["targets"])
-    net = owners.networks_of(columns["sources"])
     firsts = np.array(columns["firsts"], dtype=np.int64)
+    lasts = np.array(columns["lasts"], dtype=np.int64)
+    if params.half_life_days is None:
+        ends = (src >= 0) & (dst >= 0)
+        first = np.full(people.size, np.iinfo(np.int64).max)
+        last = np.full(people.size, -1, dtype=np.int64)
+        for side in (src, dst):
+            np.minimum.at(first, side[ends], firsts[ends])
+            np.maximum.at(last, side[ends], lasts[ends])
+        derived = params.with_half_life(steps.activity_half_life(
+            first, last, asof, params.window_days * DAY_S))
+        if derived.half_life_days != used.half_life_days:
+            used = derived
+            columns = store.columns(q.ENGAGEMENT_COLUMNS, lo=lo, hi=hi, asof=asof,
+                                    half_life_s=used.half_life_s, weights=type_weights(used))
+    net = owners.networks_of(columns["sources"])
     valid = (src >= 0) & (dst >= 0) & (src != dst)
     first_given = np.full(people.size, np.iinfo(np.int64).max)
     np.minimum.at(first_given, src[valid], firsts[valid])
     pairs = steps.person_pairs(src[valid], dst[valid], net[valid],
                                parts=np.array(columns["parts"], dtype=np.float64)[valid],
                                counts=np.array(columns["counts"], dtype=np.int64)[valid],
-                               lasts=np.array(columns["lasts"], dtype=np.int64)[valid],
-                               people=people.size)
-    return _Read(people, owners.network_names, pairs, first_given)
+                               lasts=lasts[valid], people=people.size)
+    return _Read(used, people, owners.network_names, pairs, first_given)
 
 
 def pair_graph(store: QueryRunner, params: ModelParams, asof: int) -> PairGraph:
@@ -139,15 +168,16 @@ def compute_scores_with_pairs(store: QueryRunner, params: ModelParams,
     asof = int(time.time()) if asof is None else asof
     run_id = uuid.uuid4().hex
     read = _read(store, params, asof)
+    params = read.params
     people, pairs, network_names = read.people, read.pairs, read.network_names
     slots = _assign_slots(store, people)
-    pod, _ = steps.pod_factors(pairs, people.size, params.pod_tolerance)
+    pod, _ = steps.pod_factors(pairs, people.size, params.pod_tolerance, params.pod_exponent)
     created = np.where(people.created >= 0, people.created, np.iinfo(np.int64).max)
     since = np.minimum(created, read.first_given)
     since = np.where(since == np.iinfo(np.int64).max, -1, since)
     trust = steps.trust(pairs, pod, since, asof, params)
-    share = steps.attention_share(pairs, pod, people.size, params.attention_budget)
-    weights = steps.edge_weights(pairs, pod, share, trust)
+    share = steps.attention_share(pairs, pod, people.size, params)
+    weights = steps.edge_weights(pairs, pod, share, trust, params)
     pagerank, iterations, converged, in_graph = _pagerank(store, people, pairs,
                                                           weights=weights, params=params,
                                                           run_id=run_id)
@@ -163,7 +193,8 @@ def compute_scores_with_pairs(store: QueryRunner, params: ModelParams,
     percentile = np.full(people.size, np.nan)
     percentile[scored] = steps.percentiles(score[scored])
     network_scores = _network_scores(pairs, credit, people, params)
-    run = ScoreRun(run_id, asof, in_graph, pairs.size, iterations, converged, 0.0)
+    half_life = float(params.half_life_days or 0.0)
+    run = ScoreRun(run_id, asof, half_life, in_graph, pairs.size, iterations, converged, 0.0)
     _write_people(store, people, score=score, percentile=percentile, conf=conf, scored=scored,
                   network_scores=network_scores, network_names=network_names, run_id=run_id)
     values = {"score": score, "percentile": percentile, "confidence": conf, "raw": raw,
@@ -175,7 +206,7 @@ def compute_scores_with_pairs(store: QueryRunner, params: ModelParams,
     _write_run(store, run, slots, values=values, pairs=pairs, pod=pod,
                network_names=network_names, params=params)
     graph = PairGraph(people.nodes[pairs.source], people.nodes[pairs.target], pairs.strength)
-    return (ScoreRun(run_id, asof, in_graph, pairs.size, iterations, converged,
+    return (ScoreRun(run_id, asof, half_life, in_graph, pairs.size, iterations, converged,
                      time.monotonic() - started), graph)
 
 
@@ -273,6 +304,7 @@ def _write_run(store: QueryRunner, run: ScoreRun, slots: np.ndarray, *,
     store.write_rows(q.REPLACE_RUN, run=run.run_id, asof=run.asof, at=int(time.time()),
                      people=len(slots), pairs=run.engagement_pairs,
                      iterations=run.iterations, converged=run.converged, chunk_size=CHUNK,
+                     half_life_days=run.half_life_days,
                      networks=network_names, params=json.dumps(params.model_dump(),
                                                                sort_keys=True))
     if not len(slots):

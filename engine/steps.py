@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from influence.engine.model import ModelParams
+from influence.engine.model import FALLBACK_HALF_LIFE_DAYS, HALF_LIFE_BOUNDS_DAYS, ModelParams
 from influence.timeutil import DAY_S
 
 
@@ -68,10 +68,26 @@ def person_pairs(source: np.ndarray, target: np.ndarray, network: np.ndarray, *,
                  part_network=part_keys % networks, part_strength=part_strength)
 
 
-def pod_factors(pairs: Pairs, people: int, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+def activity_half_life(first: np.ndarray, last: np.ndarray, asof: int, window_s: float) -> float:
+    """The derived half-life in days: half the mean activity span (first to last interaction,
+    given or received, inside the window) of the people active in the window, within
+    :data:`HALF_LIFE_BOUNDS_DAYS`; :data:`FALLBACK_HALF_LIFE_DAYS` when nobody is. ``last`` is
+    -1 for people without an interaction in the window."""
+    active = last >= 0
+    if not active.any():
+        return FALLBACK_HALF_LIFE_DAYS
+    start = np.maximum(first[active], asof - window_s)
+    span_days = float(np.mean(np.maximum(last[active] - start, 0))) / DAY_S
+    low, high = HALF_LIFE_BOUNDS_DAYS
+    return round(min(max(0.5 * span_days, low), high), 2)
+
+
+def pod_factors(pairs: Pairs, people: int, tolerance: float,
+                exponent: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Engagement pods: a reciprocated pair whose two people share more than ``tolerance``
-    mutual contacts (people both engage and are engaged by) keeps ``tolerance / shared`` of
-    its weight. Returns the factor of every pair (1.0 for most) and the shared counts."""
+    mutual contacts (people both engage and are engaged by) keeps ``(tolerance / shared) **
+    exponent`` of its weight. Returns the factor of every pair (1.0 for most) and the shared
+    counts."""
     factor = np.ones(pairs.size)
     shared = np.zeros(pairs.size, dtype=np.int64)
     key = pairs.source.astype(np.int64) * people + pairs.target
@@ -89,7 +105,7 @@ def pod_factors(pairs: Pairs, people: int, tolerance: float) -> tuple[np.ndarray
     shared[mutual] = counts
     pod = mutual.copy()
     pod[mutual] = counts > tolerance
-    factor[pod] = tolerance / shared[pod]
+    factor[pod] = (tolerance / shared[pod]) ** exponent
     return factor, shared
 
 
@@ -97,30 +113,43 @@ def trust(pairs: Pairs, pod: np.ndarray, since: np.ndarray, asof: int,
           params: ModelParams) -> np.ndarray:
     """Engager trust per person: from the account's age before the scoring date, or from the
     (pod-discounted) engagement the person receives, whichever says more; a fresh account
-    that nobody engages counts ``trust_floor``. ``since`` is the earliest of the account
-    creation and the first engagement given (-1: unknown, age 0)."""
+    that nobody engages counts ``trust_floor``. Age counts from a slow start
+    (``1 - exp(-(age / trust_age_days)^e)``, ``e = trust_age_exponent`` = 2 by default: a
+    day-old account 0.1 %, a week-old one 5 %,
+    a month-old one 63 %), so that a farm of fresh accounts buys nothing.
+    ``since`` is the earliest of the account creation and the first engagement given
+    (-1: unknown, age 0)."""
     people = len(since)
     received = np.bincount(pairs.target, weights=pod, minlength=people)
     age_days = np.where(since >= 0, (asof - since) / DAY_S, 0.0)
-    by_age = 1.0 - np.exp(-age_days / params.trust_age_days)
+    by_age = 1.0 - np.exp(-np.power(age_days / params.trust_age_days,
+                                    params.trust_age_exponent))
     by_received = 1.0 - np.exp(-received / params.trust_received)
     value: np.ndarray = params.trust_floor + (1.0 - params.trust_floor) * np.maximum(
         by_age, by_received)
     return value
 
 
+def pair_base(strength: np.ndarray, params: ModelParams) -> np.ndarray:
+    """A pair's base weight: ``log(1 + strength)`` (diminishing returns), or the strength
+    itself with ``diminishing_returns`` off (the evaluation's ablation)."""
+    value: np.ndarray = np.log1p(strength) if params.diminishing_returns else strength
+    return value
+
+
 def attention_share(pairs: Pairs, pod: np.ndarray, people: int,
-                    budget: float) -> np.ndarray:
+                    params: ModelParams) -> np.ndarray:
     """Per engager: the share of their edge weights they may hand out (attention budget)."""
-    attention = np.bincount(pairs.source, weights=np.log1p(pairs.strength) * pod,
+    budget = params.attention_budget
+    attention = np.bincount(pairs.source, weights=pair_base(pairs.strength, params) * pod,
                             minlength=people)
     return np.where(attention > budget, budget / np.where(attention > 0, attention, 1.0), 1.0)
 
 
 def edge_weights(pairs: Pairs, pod: np.ndarray, share: np.ndarray,
-                 trust_of: np.ndarray) -> np.ndarray:
+                 trust_of: np.ndarray, params: ModelParams) -> np.ndarray:
     """The weight of every pair: diminishing returns, pod factor, attention share, trust."""
-    weights: np.ndarray = np.log1p(pairs.strength) * pod * share[pairs.source] * \
+    weights: np.ndarray = pair_base(pairs.strength, params) * pod * share[pairs.source] * \
         trust_of[pairs.source]
     return weights
 

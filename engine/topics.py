@@ -33,7 +33,7 @@ from influence.engine import topic_queries as q
 from influence.engine.engagement import read_owners
 from influence.engine.model import ModelParams
 from influence.engine.privacy.consent import clear_objected_scores
-from influence.engine.scoring import type_weights, window_words
+from influence.engine.scoring import resolve, type_weights, window_words
 from influence.errors import NotFoundError
 from influence.store import QueryRunner, Row
 from influence.timeutil import DAY_S
@@ -203,9 +203,10 @@ def topic_pairs(store: QueryRunner, params: ModelParams, asof: int) -> TopicPair
     people = store.columns(q.PERSON_IDS)
     nodes = np.array(people["nodes"], dtype=np.int64)
     owners = read_owners(store, nodes)
+    params = resolve(store, params)
     lo, hi = window_words(asof, params)
     columns = store.columns(q.TOPIC_COLUMNS, lo=lo, hi=hi, asof=asof,
-                            half_life_s=params.half_life_days * DAY_S,
+                            half_life_s=params.half_life_s,
                             weights=type_weights(params))
     src, dst = owners.people_of(columns["sources"]), owners.people_of(columns["targets"])
     lists: list[list[str]] = columns["topics"]
@@ -380,9 +381,10 @@ def explain_topic(store: QueryRunner, person_id: str, topic: str, params: ModelP
     if not shown.published:
         raise NotFoundError(f"The scores of {person_id!r} are not published.",
                             hint="Under the current publish policy this person is not shown.")
+    params = resolve(store, params)
     rows = store.read(q.TOPIC_CONTRIBUTIONS, id=person_id, topic=topic,
                       window_s=int(params.window_days * DAY_S),
-                      half_life_s=params.half_life_days * DAY_S, weights=type_weights(params))
+                      half_life_s=params.half_life_s, weights=type_weights(params))
     if not rows:
         raise NotFoundError(f"{person_id!r} has received no engagement on {topic!r} (score 1).",
                             hint="See `influence topics person` for the person's topics.")

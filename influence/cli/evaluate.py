@@ -22,7 +22,8 @@ from rich.table import Table
 
 from influence.cli.output import bars, fmt, markdown_table, out, rich_table, say, write_text
 from influence.evaluation import run as jobs
-from influence.evaluation.holdout import NDCG_KS, EvaluationReport
+from influence.evaluation.holdout import NDCG_KS, EvaluationReport, Shift
+from influence.evaluation.suite import FARM_GOAL, POD_GOAL, PREDICTION_GOAL, SUITE, SuiteReport
 from influence.evaluation.topics import TopicEvaluationReport
 from influence.jobs.recompute import algorithm as community_algorithm
 from influence.settings import Settings, get_settings
@@ -62,10 +63,13 @@ def evaluate_influence(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     scores_out: Annotated[Path | None, typer.Option(help="Write our scores at the cut as CSV "
                                                     "user,score.")] = None,
-    farm_size: Annotated[int, typer.Option(min=1, help="Fresh accounts in the like farm.")] = 50,
+    farm_size: Annotated[int, typer.Option(min=1, help="Fresh accounts in the like farm (and "
+                                           "in the thin farm).")] = 100,
     farm_repeats: Annotated[int, typer.Option(min=1, help="Engagements per farm account (and "
                                               "per pod pair).")] = 5,
-    pod_size: Annotated[int, typer.Option(min=2, help="Members of the engagement pod.")] = 10,
+    pod_size: Annotated[int, typer.Option(min=2, help="Members of the engagement pod.")] = 20,
+    ablation: Annotated[bool, typer.Option(help="Also score the hold-out with each component "
+                                           "of the model switched off.")] = False,
     network: NetworkOption = None,
     neo4j_uri: ServerOption = None,
     neo4j_password: PasswordOption = None,
@@ -76,9 +80,10 @@ def evaluate_influence(
     """Evaluate the influence score on a timestamped interaction dataset.
 
     Scores from events before the cut are compared, in the same run, with raw engagement
-    count, distinct engagers, in-degree and plain PageRank: how well each predicts who gets
-    engaged after the cut, how far a like farm and an engagement pod move their targets, and
-    how much scores of inactive users move from one day to the next.
+    count, distinct engagers, in-degree, plain PageRank and time-decayed distinct engagers:
+    how well each predicts who gets engaged after the cut, how far a like farm, a thin farm
+    and an engagement pod move their targets, and how much scores of inactive users move from
+    one day to the next.
 
     Example:
 
@@ -90,7 +95,8 @@ def evaluate_influence(
     with bars(show=False) as progress_bars:
         report = jobs.evaluate_influence(
             settings, dataset, fmt_name, cut=cut, horizon_days=horizon_days,
-            farm_size=farm_size, farm_repeats=farm_repeats, pod_size=pod_size, network=network,
+            farm_size=farm_size, farm_repeats=farm_repeats, pod_size=pod_size,
+            ablation=ablation, network=network,
             target=jobs.Target(neo4j_uri=neo4j_uri, wipe=wipe), progress=progress_bars)
     if scores_out is not None:
         scores_out.parent.mkdir(parents=True, exist_ok=True)
@@ -125,9 +131,7 @@ def print_report(report: EvaluationReport) -> None:
     for r in report.rankings:
         table.add_row(r.method, fmt(r.spearman), *(fmt(r.ndcg[k]) for k in NDCG_KS))
     out.print(table)
-    for title, shifts in ((f"Like farm on user {report.farm_target}", report.farm),
-                          (f"Engagement pod of {len(report.pod_members)} users (mean)",
-                           report.pod)):
+    for title, shifts in _attacks(report):
         table = Table(title=f"Manipulation: {title} (rank among {report.users_seen:,})")
         for column in ("method", "rank before", "rank after", "positions gained",
                        "rise factor", "score before", "score after", "score change"):
@@ -137,6 +141,15 @@ def print_report(report: EvaluationReport) -> None:
                           f"{s.rank_gain:+.1f}", f"{s.rise_factor:.1f}x",
                           f"{s.score_before:.4g}", f"{s.score_after:.4g}",
                           f"{s.score_change_pct:+.0f}%")
+        out.print(table)
+    if report.ablation:
+        table = Table(title="Ablation: the hold-out with one component switched off")
+        table.add_column("model")
+        table.add_column("Spearman", justify="right")
+        for k in NDCG_KS:
+            table.add_column(f"NDCG@{k}", justify="right")
+        for r in report.ablation:
+            table.add_row(r.method, fmt(r.spearman), *(fmt(r.ndcg[k]) for k in NDCG_KS))
         out.print(table)
     table = Table(title=f"Stability: day over day, {report.stable_users:,} users with no "
                   "activity that day")
@@ -148,6 +161,14 @@ def print_report(report: EvaluationReport) -> None:
                       fmt(st.max_abs_percentile_change, 2), fmt(st.spearman_day_over_day),
                       fmt(st.mean_abs_score_change, 2), fmt(st.max_abs_score_change, 2))
     out.print(table)
+
+
+def _attacks(report: EvaluationReport) -> list[tuple[str, list[Shift]]]:
+    return [(f"Like farm on user {report.farm_target}", report.farm),
+            (f"Engagement pod of {len(report.pod_members)} users (mean over members)",
+             report.pod),
+            (f"Thin farm on {len(report.thin_targets)} users (mean over targets)",
+             report.thin_farm)]
 
 
 def report_markdown(report: EvaluationReport) -> str:
@@ -162,9 +183,7 @@ def report_markdown(report: EvaluationReport) -> str:
              "|---|---:|" + "---:|" * len(NDCG_KS)]
     lines += [f"| {r.method} | {fmt(r.spearman)} | "
               + " | ".join(fmt(r.ndcg[k]) for k in NDCG_KS) + " |" for r in report.rankings]
-    for title, shifts in ((f"Like farm on user {report.farm_target}", report.farm),
-                          (f"Engagement pod of {len(report.pod_members)} users (mean over "
-                           "members)", report.pod)):
+    for title, shifts in _attacks(report):
         lines += ["", f"{title}; rank among {report.users_seen:,}:", "",
                   "| method | rank before | rank after | positions gained | rise factor | "
                   "score before | score after | score change |",
@@ -182,6 +201,100 @@ def report_markdown(report: EvaluationReport) -> str:
               f"{fmt(st.max_abs_percentile_change, 2)} | {fmt(st.spearman_day_over_day)} | "
               f"{fmt(st.mean_abs_score_change, 2)} | {fmt(st.max_abs_score_change, 2)} |"
               for st in report.stability]
+    return "\n".join(lines) + "\n"
+
+
+@app.command("suite")
+def evaluate_suite(
+    *,
+    data_dir: Annotated[Path, typer.Option(help="The folder of the bundled datasets.")]
+    = Path("../shared/data"),
+    cuts: Annotated[str, typer.Option(help="Comma-separated cuts (fractions or dates).")]
+    = "0.6,0.8",
+    datasets: Annotated[str | None, typer.Option(help="Comma-separated dataset names "
+                                                 "(default: all).")] = None,
+    ablation: Annotated[bool, typer.Option(help="Score each hold-out with each component "
+                                           "switched off.")] = True,
+    markdown_out: Annotated[Path | None, typer.Option(help="Write the whole table as "
+                                                      "Markdown.")] = None,
+    json_out: Annotated[Path | None, typer.Option(help="Write every report as JSON.")] = None,
+    neo4j_uri: ServerOption = None,
+    neo4j_password: PasswordOption = None,
+    wipe: WipeOption = False,
+) -> None:
+    """Every temporal dataset at every cut: the whole table of docs/EVALUATION.md.
+
+    Datasets: CollegeMsg, Bitcoin Alpha, Bitcoin OTC, MathOverflow a2q, c2a and both
+    together, the Stack Exchange beer dump. Each is evaluated as `influence evaluate
+    influence` does (hold-out, like farm, thin farm, pod, stability; with --ablation, each
+    model component switched off), then checked against the goals: our Spearman and NDCG@100
+    at least 1.05x the best baseline, the farms' targets outside the top 5 %, the pod's
+    median outside the top 10 %.
+
+    Example:
+
+        influence evaluate suite --markdown-out eval.md --json-out eval.json
+    """
+    settings = with_password(get_settings(), neo4j_password)
+    started = time.monotonic()
+    names = tuple(n.strip() for n in datasets.split(",")) if datasets else None
+    with bars(show=False) as progress_bars:
+        suite = jobs.evaluate_suite(settings, data_dir,
+                                    cuts=tuple(c.strip() for c in cuts.split(",")),
+                                    datasets=names, ablation=ablation,
+                                    target=jobs.Target(neo4j_uri=neo4j_uri, wipe=wipe),
+                                    progress=progress_bars)
+    text = suite_markdown(suite)
+    if markdown_out is not None:
+        write_text(markdown_out, text)
+    if json_out is not None:
+        write_text(json_out, json.dumps(suite.as_dict(), default=str, indent=1))
+    out.print(text)
+    say(f"suite done in {time.monotonic() - started:.1f}s")
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.1f} %"
+
+
+def suite_markdown(suite: SuiteReport) -> str:
+    """The suite's summary, per-run rankings and ablation as Markdown."""
+    verdicts = suite.verdicts()
+    lines = [f"Goals: Spearman and NDCG@100 >= {PREDICTION_GOAL}x the best baseline; like "
+             f"farm and thin farm outside the top {_pct(FARM_GOAL)}; pod median outside the "
+             f"top {_pct(POD_GOAL)}. Shares are rank / users seen before the cut.", "",
+             "| dataset | cut | half-life (days) | Spearman / best | NDCG@100 / best | "
+             "below | farm at top | thin farm at top | pod at top | prediction | manipulation |",
+             "|---|---|---:|---:|---:|---|---:|---:|---:|---|---|"]
+    for v in verdicts:
+        cut = datetime.fromtimestamp(v.cut, UTC).strftime("%Y-%m-%d")
+        lines.append(
+            f"| {v.dataset} | {cut} | {v.half_life_days:.1f} | {v.spearman_ratio:.3f}x "
+            f"({v.best_spearman}) | {v.ndcg100_ratio:.3f}x ({v.best_ndcg100}) | "
+            f"{', '.join(v.below_a_baseline) or '-'} | {_pct(v.farm_top)} | "
+            f"{_pct(v.thin_farm_top)} | {_pct(v.pod_top)} | "
+            f"{'met' if v.prediction_met else 'MISSED'} | "
+            f"{'met' if v.manipulation_met else 'MISSED'} |")
+    lines += ["", "### Hold-out rankings", "",
+              "| dataset | cut | method | Spearman | NDCG@10 | NDCG@100 | NDCG@1000 |",
+              "|---|---|---|---:|---:|---:|---:|"]
+    for r in suite.reports:
+        cut = datetime.fromtimestamp(r.cut, UTC).strftime("%Y-%m-%d")
+        lines += [f"| {r.dataset} | {cut} | {row.method} | {fmt(row.spearman)} | "
+                  + " | ".join(fmt(row.ndcg[k]) for k in NDCG_KS) + " |"
+                  for row in r.rankings]
+    if any(r.ablation for r in suite.reports):
+        lines += ["", "### Ablation (change against the full model: Spearman / NDCG@100)", "",
+                  "| dataset | cut | " + " | ".join(a.method for a in suite.reports[0].ablation)
+                  + " |", "|---|---|" + "---:|" * len(suite.reports[0].ablation)]
+        for r in suite.reports:
+            ours = next(x for x in r.rankings if x.method == "influence score")
+            cut = datetime.fromtimestamp(r.cut, UTC).strftime("%Y-%m-%d")
+            lines.append(f"| {r.dataset} | {cut} | " + " | ".join(
+                f"{a.spearman - ours.spearman:+.3f} / {a.ndcg[100] - ours.ndcg[100]:+.3f}"
+                for a in r.ablation) + " |")
+    lines += ["", "Datasets and publishers: " + "; ".join(
+        f"{d.name}: {d.publisher}" for d in SUITE) + "."]
     return "\n".join(lines) + "\n"
 
 

@@ -29,6 +29,8 @@ import numpy as np
 
 from influence.domain import InteractionKind
 from influence.engine import ranking
+from influence.engine.model import ModelParams
+from influence.engine.scoring import resolve
 from influence.errors import InvalidInputError
 from influence.evaluation import queries as q
 from influence.evaluation.harness import Say, load_before_cut, load_window, quiet, rescore
@@ -39,7 +41,8 @@ from influence.store import QueryRunner
 from influence.timeutil import DAY_S, iso_to_epoch
 
 OURS = "influence score"
-BASELINES = ("engagement count", "distinct engagers", "in-degree", "plain PageRank")
+DECAYED = "decayed engagers"
+BASELINES = ("engagement count", "distinct engagers", "in-degree", "plain PageRank", DECAYED)
 METHODS = (OURS, *BASELINES)
 NDCG_KS = (10, 100, 1000)
 FARM_PREFIX = "eval-farm-"
@@ -69,13 +72,18 @@ class EvaluationOptions:
         farm_repeats: engagements of the target by each farm account (and by each pod member of
             each other member).
         pod_size: members of the engagement pod.
+        thin_targets: obscure targets of the thin farm (each of ``farm_size`` fresh accounts
+            engages each of them once).
+        ablation: also score the hold-out with each component of the model switched off.
     """
 
     cut: int
     horizon_days: float | None = None
-    farm_size: int = 50
+    farm_size: int = 100
     farm_repeats: int = 5
-    pod_size: int = 10
+    pod_size: int = 20
+    thin_targets: int = 5
+    ablation: bool = False
 
 
 @dataclass
@@ -145,6 +153,10 @@ class EvaluationReport:
     farm: list[Shift]
     pod_members: list[str]
     pod: list[Shift]
+    thin_targets: list[str]
+    thin_farm: list[Shift]
+    half_life_days: float
+    ablation: list[Ranking]
     stable_users: int
     stability: list[Stability]
     seconds: dict[str, float] = field(default_factory=dict)
@@ -154,7 +166,7 @@ class EvaluationReport:
         """A JSON-ready view (scores are left out; they go to ``--scores-out``)."""
         data = asdict(self)
         data.pop("our_scores")
-        for group in ("farm", "pod"):
+        for group in ("farm", "pod", "thin_farm"):
             for shift, row in zip(getattr(self, group), data[group], strict=True):
                 row["rank_gain"] = shift.rank_gain
                 row["rise_factor"] = shift.rise_factor
@@ -234,24 +246,35 @@ def pagerank(users: Sequence[str], events: Iterable[Event], damping: float = 0.8
     return {u: float(rank[i]) for u, i in index.items()}
 
 
-def baseline_scores(users: Sequence[str], events: Sequence[Event]) -> dict[str, Scores]:
-    """The four baselines for every user, from the given (pre-cut) events.
+def baseline_scores(users: Sequence[str], events: Sequence[Event], *, asof: int,
+                    half_life_s: float) -> dict[str, Scores]:
+    """The baselines for every user, from the given (pre-cut) events.
 
     * engagement count: interactions received (repeats count);
     * distinct engagers: distinct other people who engaged the user;
     * in-degree: in-degree in the directed interaction graph (distinct in-neighbours, a
       self-loop counts as one); equals distinct engagers except for self-engagement;
-    * plain PageRank: unweighted PageRank of that graph, damping 0.85.
+    * plain PageRank: unweighted PageRank of that graph, damping 0.85;
+    * decayed engagers: distinct engagers, each counted ``0.5 ^ (age / half_life)`` by the
+      age at ``asof`` of their latest engagement (the half-life our score used).
     """
     count: Counter[str] = Counter(e.target for e in events)
     pairs = {(e.actor, e.target) for e in events}
     distinct: Counter[str] = Counter(t for a, t in pairs if a != t)
     degree: Counter[str] = Counter(t for _, t in pairs)
+    latest: dict[tuple[str, str], int] = {}
+    for e in events:
+        if e.actor != e.target and e.at > latest.get((e.actor, e.target), -2**62):
+            latest[(e.actor, e.target)] = e.at
+    decayed: dict[str, float] = {}
+    for (_, t), at in latest.items():
+        decayed[t] = decayed.get(t, 0.0) + 0.5 ** ((asof - at) / half_life_s)
     return {
         "engagement count": {u: float(count[u]) for u in users},
         "distinct engagers": {u: float(distinct[u]) for u in users},
         "in-degree": {u: float(degree[u]) for u in users},
         "plain PageRank": pagerank(users, events),
+        DECAYED: {u: decayed.get(u, 0.0) for u in users},
     }
 
 
@@ -333,6 +356,42 @@ def pod_events(members: Sequence[str], repeats: int, cut: int, kind: str,
             if a != b:
                 out += [Event(a, b, start + len(out) + j, kind, value) for j in range(repeats)]
     return out
+
+
+THIN_PREFIX = "eval-thin-"
+
+
+def thin_farm_events(targets: Sequence[str], size: int, cut: int, *, kind: str,
+                     value: float | None) -> list[Event]:
+    """A farm that spreads thin: ``size`` fresh accounts each engaging every target once."""
+    start = cut - DAY_S // 2
+    return [Event(f"{THIN_PREFIX}{i}", t, start + i * len(targets) + j, kind, value)
+            for i in range(size) for j, t in enumerate(targets)]
+
+
+def choose_thin_targets(baseline: dict[str, Scores], users: Sequence[str], size: int,
+                        exclude: Sequence[str]) -> list[str]:
+    """``size`` users just above the median by distinct engagers (deterministic)."""
+    distinct = baseline["distinct engagers"]
+    skip = set(exclude)
+    engaged = sorted((u for u in users if distinct[u] > 0 and u not in skip),
+                     key=lambda u: (distinct[u], u))
+    start = len(engaged) // 2
+    return engaged[start:start + size] or engaged[-size:]
+
+
+def ablations(params: ModelParams) -> dict[str, ModelParams]:
+    """The model with one component switched off at a time (docs/EVALUATION.md, ablation)."""
+    off: dict[str, dict[str, Any]] = {
+        "without decay": {"half_life_days": 1e9},
+        "fixed 90-day half-life": {"half_life_days": 90.0},
+        "without diminishing returns": {"diminishing_returns": False},
+        "without trust": {"trust_floor": 1.0},
+        "without pod discount": {"pod_tolerance": 1e9},
+        "without attention budget": {"attention_budget": 1e12},
+        "without propagation": {"propagation_blend": 0.0},
+    }
+    return {name: params.model_copy(update=change) for name, change in off.items()}
 
 
 def shift(method: str, before: Scores, after: Scores, targets: Sequence[str],
@@ -419,24 +478,21 @@ def evaluate(store: QueryRunner, records: Sequence[Record], *, network: str, dat
     progress("computing our scores at the cut (GDS)")
     rescore(store, params, cut)
     ours = read_scores(store, network)
+    half_life_s = resolve(store, params).half_life_s
     timings["score"] = time.monotonic() - clock
-    base = baseline_scores(users, before)
+    base = baseline_scores(users, before, asof=cut, half_life_s=half_life_s)
     methods: dict[str, Scores] = {OURS: ours, **base}
     rankings = [ranking_quality(m, s, target, users) for m, s in methods.items()]
+    ablation: list[Ranking] = []
+    if options.ablation:
+        clock = time.monotonic()
+        ablation = _ablation(store, params, network=network, cut=cut, target=target,
+                             users=users, progress=progress)
+        timings["ablation"] = time.monotonic() - clock
 
-    kind, value = dominant_kind(before)
-    farm_target = choose_farm_target(base, users)
     clock = time.monotonic()
-    progress(f"injecting a like farm ({options.farm_size} accounts x {options.farm_repeats}) "
-             f"on user {farm_target} and rescoring")
-    farm = farm_events(farm_target, options.farm_size, options.farm_repeats, cut, kind=kind,
-                       value=value)
-    scene = _Scene(store, network, settings, cut, users, before, methods)
-    farm_shifts = _inject(scene, farm, FARM_PREFIX, [farm_target])
-    pod_members = choose_pod(base, users, options.pod_size, farm_target)
-    progress(f"injecting an engagement pod of {len(pod_members)} users and rescoring")
-    pod = pod_events(pod_members, options.farm_repeats, cut, kind, value)
-    pod_shifts = _inject(scene, pod, POD_PREFIX, pod_members)
+    scene = _Scene(store, network, settings, cut, users, before, methods, half_life_s)
+    attacks = _attacks(scene, base, options, progress)
     timings["manipulation"] = time.monotonic() - clock
 
     clock = time.monotonic()
@@ -448,7 +504,8 @@ def evaluate(store: QueryRunner, records: Sequence[Record], *, network: str, dat
     ours_next = read_scores(store, network)
     active = {e.actor for e in day} | {e.target for e in day}
     stable = [u for u in users if u not in active]
-    base_next = baseline_scores(users, before + day)
+    base_next = baseline_scores(users, before + day, asof=next_day,
+                                half_life_s=resolve(store, params).half_life_s)
     next_methods: dict[str, Scores] = {OURS: ours_next, **base_next}
     stab = [stability(m, methods[m], next_methods[m], stable, users, with_scores=m == OURS)
             for m in METHODS]
@@ -458,10 +515,22 @@ def evaluate(store: QueryRunner, records: Sequence[Record], *, network: str, dat
         dataset=dataset, network=network, cut=cut, horizon_days=options.horizon_days,
         events_total=len(events), events_before_cut=len(before), events_after_cut=len(after),
         users_seen=len(users), users_engaged_after=sum(1 for u in users if target[u] > 0),
-        rankings=rankings, farm_target=farm_target, farm=farm_shifts, pod_members=pod_members,
-        pod=pod_shifts, stable_users=len(stable), stability=stab, seconds=timings,
-        our_scores=ours,
+        rankings=rankings, **attacks,
+        half_life_days=half_life_s / DAY_S, ablation=ablation, stable_users=len(stable),
+        stability=stab, seconds=timings, our_scores=ours,
     )
+
+
+def _ablation(store: QueryRunner, params: ModelParams, *, network: str, cut: int,
+              target: Counter[str], users: Sequence[str], progress: Say) -> list[Ranking]:
+    """The hold-out of each ablated model; the full model's scores are restored after."""
+    rows = []
+    for name, changed in ablations(params).items():
+        progress(f"ablation: scoring {name}")
+        rescore(store, changed, cut)
+        rows.append(ranking_quality(name, read_scores(store, network), target, users))
+    rescore(store, params, cut)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -473,6 +542,32 @@ class _Scene:
     users: Sequence[str]
     before: list[Event]
     methods: dict[str, Scores]
+    half_life_s: float
+
+
+def _attacks(scene: _Scene, base: dict[str, Scores], options: EvaluationOptions,
+             progress: Say) -> dict[str, Any]:
+    """The like farm, the pod and the thin farm, each injected, measured and removed."""
+    users, cut = scene.users, scene.cut
+    kind, value = dominant_kind(scene.before)
+    farm_target = choose_farm_target(base, users)
+    progress(f"injecting a like farm ({options.farm_size} accounts x {options.farm_repeats}) "
+             f"on user {farm_target} and rescoring")
+    farm = farm_events(farm_target, options.farm_size, options.farm_repeats, cut, kind=kind,
+                       value=value)
+    farm_shifts = _inject(scene, farm, FARM_PREFIX, [farm_target])
+    pod_members = choose_pod(base, users, options.pod_size, farm_target)
+    progress(f"injecting an engagement pod of {len(pod_members)} users and rescoring")
+    pod = pod_events(pod_members, options.farm_repeats, cut, kind, value)
+    pod_shifts = _inject(scene, pod, POD_PREFIX, pod_members)
+    thin_targets = choose_thin_targets(base, users, options.thin_targets,
+                                       [farm_target, *pod_members])
+    progress(f"injecting a thin farm ({options.farm_size} accounts x {len(thin_targets)} "
+             "targets, once each) and rescoring")
+    thin = thin_farm_events(thin_targets, options.farm_size, cut, kind=kind, value=value)
+    thin_shifts = _inject(scene, thin, THIN_PREFIX, thin_targets)
+    return {"farm_target": farm_target, "farm": farm_shifts, "pod_members": pod_members,
+            "pod": pod_shifts, "thin_targets": thin_targets, "thin_farm": thin_shifts}
 
 
 def _inject(scene: _Scene, injected: list[Event], prefix: str,
@@ -484,7 +579,8 @@ def _inject(scene: _Scene, injected: list[Event], prefix: str,
                 math.inf)
     rescore(store, scene.settings.model, cut)
     after: dict[str, Scores] = {OURS: read_scores(store, network)}
-    after.update(baseline_scores(seen_users(before + injected), before + injected))
+    after.update(baseline_scores(seen_users(before + injected), before + injected, asof=cut,
+                                 half_life_s=scene.half_life_s))
     retract(store, _as_records(injected, network, prefix))
-    store.write(q.DELETE_INJECTED, network=network, prefix=FARM_PREFIX)
+    store.write(q.DELETE_INJECTED, network=network, prefix=prefix)
     return [shift(m, methods[m], after[m], targets, users) for m in METHODS]

@@ -19,6 +19,7 @@ from influence.evaluation.communities import CommunityEvaluation
 from influence.evaluation.datasets import read_dataset
 from influence.evaluation.holdout import EvaluationOptions, EvaluationReport, events_of, parse_cut
 from influence.evaluation.scratch import scratch_store
+from influence.evaluation.suite import SuiteReport
 from influence.evaluation.topics import TopicEvaluationReport
 from influence.jobs.progress import SILENT, Progress
 from influence.loaders.keywords import TagAgreement
@@ -47,8 +48,9 @@ def _database(settings: Settings, target: Target, progress: Progress) -> Iterato
 
 def evaluate_influence(settings: Settings, dataset: Path, fmt: str = "snap", *,
                        cut: str = "0.8", horizon_days: float | None = None,
-                       farm_size: int = 50, farm_repeats: int = 5, pod_size: int = 10,
-                       network: str | None = None, target: Target = Target(),
+                       farm_size: int = 100, farm_repeats: int = 5, pod_size: int = 20,
+                       ablation: bool = False, network: str | None = None,
+                       target: Target = Target(),
                        progress: Progress = SILENT) -> EvaluationReport:
     """Hold-out, manipulation and stability of the influence score on a temporal dataset.
 
@@ -65,10 +67,42 @@ def evaluate_influence(settings: Settings, dataset: Path, fmt: str = "snap", *,
         progress.note(f"{rejected} malformed line(s) quarantined in {settings.quarantine_dir}")
     when = parse_cut(cut, [e.at for e in events_of(records)])
     options = EvaluationOptions(cut=when, horizon_days=horizon_days, farm_size=farm_size,
-                                farm_repeats=farm_repeats, pod_size=pod_size)
+                                farm_repeats=farm_repeats, pod_size=pod_size,
+                                ablation=ablation)
     with _database(settings, target, progress) as store:
         return evaluate(store, records, network=name, dataset=dataset.name, options=options,
                         settings=settings, progress=progress.note)
+
+
+def evaluate_suite(settings: Settings, data_dir: Path, *, cuts: tuple[str, ...] = ("0.6", "0.8"),
+                   datasets: tuple[str, ...] | None = None, ablation: bool = True,
+                   target: Target = Target(), progress: Progress = SILENT) -> SuiteReport:
+    """Every temporal dataset of ``data_dir`` at every cut, on one scratch database.
+
+    Raises:
+        InvalidInputError: an unknown dataset name, or a dataset missing from ``data_dir``.
+    """
+    from influence.evaluation.holdout import evaluate
+    from influence.evaluation.suite import SUITE, SuiteReport, read_suite_dataset
+
+    chosen = [d for d in SUITE if datasets is None or d.name in datasets]
+    unknown = set(datasets or ()) - {d.name for d in SUITE}
+    if unknown:
+        raise InvalidInputError(f"Unknown dataset(s) {sorted(unknown)}.",
+                                hint=f"Choose among {[d.name for d in SUITE]}.")
+    reports = []
+    with _database(settings, target, progress) as store:
+        for spec in chosen:
+            progress.note(f"reading {spec.name}")
+            records, network = read_suite_dataset(spec, data_dir, settings)
+            times = [e.at for e in events_of(records)]
+            for cut in cuts:
+                progress.note(f"{spec.name}: cut {cut}")
+                options = EvaluationOptions(cut=parse_cut(cut, times), ablation=ablation)
+                reports.append(evaluate(store, records, network=network, dataset=spec.name,
+                                        options=options, settings=settings,
+                                        progress=progress.note))
+    return SuiteReport(reports=reports, cuts=cuts)
 
 
 def evaluate_topics(settings: Settings, dump: Path, *, cut: str = "0.8", min_people: int = 5,

@@ -84,7 +84,8 @@ def recompute(store: QueryRunner, params: ModelParams, asof: int | None = None, 
         progress.advance()
         progress.note(f"scored {score_run.people_in_graph} people over "
                       f"{score_run.engagement_pairs} engagement pairs in "
-                      f"{score_run.seconds:.1f}s (PageRank {score_run.iterations} iterations, "
+                      f"{score_run.seconds:.1f}s (half-life {score_run.half_life_days:g} days; "
+                      f"PageRank {score_run.iterations} iterations, "
                       f"converged={score_run.converged})")
     if topics:
         progress.stage("recompute: topic scores", len(list_topics(store, 1_000_000)))

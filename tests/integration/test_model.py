@@ -208,7 +208,8 @@ def test_like_farm_raises_the_target_less_than_raw_counts_and_pods_are_dampened(
     assert farmed[target] > scores[target]  # farm engagement still counts, discounted
     # 8 members: each pair shares 6 mutual neighbours, over the tolerance of 2.
     assert pods["pairs"] == 8 * 7
-    assert pods["pods"] == [pytest.approx(settings.model.pod_tolerance / 6)]
+    model = settings.model
+    assert pods["pods"] == [pytest.approx((model.pod_tolerance / 6) ** model.pod_exponent)]
 
 
 def test_forgetting_a_person_removes_their_history(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from influence.engine import communities, topics
-from influence.engine.scoring import ScoreRun
+from influence.engine.scoring import ScoreRun, resolve
 from influence.errors import InvalidInputError
 from influence.loaders.quarantine import Tally
 from influence.settings import Settings
@@ -60,7 +60,7 @@ def test_topic_pagerank_equals_gds_pagerank_on_the_topic_filtered_graph(
     m = settings.model
     gds = store.write_rows(GDS_ONE_TOPIC, graph="test-topic-brewing", topic="brewing",
                            asof=SE_ASOF, window_s=m.window_days * 86400,
-                           half_life_s=m.half_life_days * 86400,
+                           half_life_s=resolve(store, m).half_life_s,  # the run's
                            weights={k.upper(): w for k, w in m.kind_weights.items()},
                            damping=m.damping, max_iterations=m.max_iterations,
                            tolerance=m.tolerance)

@@ -7,12 +7,15 @@ from collections import Counter
 import networkx as nx
 import pytest
 
+from influence.engine.model import ModelParams
 from influence.errors import InvalidInputError
 from influence.evaluation.holdout import (
     Event,
+    ablations,
     baseline_scores,
     choose_farm_target,
     choose_pod,
+    choose_thin_targets,
     engagers_after,
     farm_events,
     pagerank,
@@ -24,6 +27,7 @@ from influence.evaluation.holdout import (
     seen_users,
     shift,
     stability,
+    thin_farm_events,
 )
 from influence.timeutil import DAY_S
 
@@ -49,13 +53,41 @@ def test_target_counts_distinct_engagers_within_horizon() -> None:
 
 
 def test_baselines_count_repeats_distinct_and_degree() -> None:
-    events = [_e("a", "x"), _e("a", "x"), _e("b", "x"), _e("x", "x"), _e("x", "a")]
+    events = [_e("a", "x"), _e("a", "x", DAY_S), _e("b", "x"), _e("x", "x"), _e("x", "a")]
     users = seen_users(events)
-    base = baseline_scores(users, events)
+    base = baseline_scores(users, events, asof=3 * DAY_S, half_life_s=DAY_S)
     assert base["engagement count"]["x"] == 4
     assert base["distinct engagers"]["x"] == 2
     assert base["in-degree"]["x"] == 3  # a, b and the self-loop
     assert base["distinct engagers"]["b"] == 0
+    # decayed: a's latest engagement is 2 half-lives old, b's 3; the self-loop does not count
+    assert base["decayed engagers"]["x"] == pytest.approx(0.25 + 0.125)
+    assert base["decayed engagers"]["a"] == pytest.approx(0.125)
+
+
+def test_thin_farm_engages_each_target_once_from_fresh_accounts() -> None:
+    base = {"distinct engagers": {u: float(i % 4) for i, u in enumerate("abcdefghij")}}
+    targets = choose_thin_targets(base, list("abcdefghij"), 3, exclude=["f"])
+    assert len(targets) == 3
+    assert "f" not in targets
+    assert all(base["distinct engagers"][t] > 0 for t in targets)
+    events = thin_farm_events(targets, 4, 10 * DAY_S, kind="like", value=None)
+    assert len(events) == 12
+    assert Counter(e.target for e in events) == Counter(dict.fromkeys(targets, 4))
+    assert len({(e.actor, e.target) for e in events}) == 12  # once per account and target
+    assert all(e.actor.startswith("eval-thin-") and e.at < 10 * DAY_S for e in events)
+
+
+def test_ablations_switch_off_one_component_each() -> None:
+    params = ModelParams()
+    variants = ablations(params)
+    assert variants["without trust"].trust_floor == 1.0
+    assert variants["without propagation"].propagation_blend == 0.0
+    assert not variants["without diminishing returns"].diminishing_returns
+    for name, changed in variants.items():
+        differing = {k for k, v in changed.model_dump().items()
+                     if v != params.model_dump()[k]}
+        assert len(differing) == 1, name
 
 
 def test_pagerank_matches_networkx() -> None:
@@ -89,7 +121,7 @@ def test_ranks_and_percentiles() -> None:
 def test_injections_are_deterministic_and_shaped() -> None:
     users = [str(i) for i in range(30)]
     events = [_e(str(j), str(i)) for i in range(30) for j in range(i % 7)]
-    base = baseline_scores(users, events)
+    base = baseline_scores(users, events, asof=DAY_S, half_life_s=DAY_S)
     target = choose_farm_target(base, users)
     assert target == choose_farm_target(base, users)
     pod = choose_pod(base, users, 5, exclude=target)
@@ -149,6 +181,9 @@ def test_report_renders_as_json_and_markdown() -> None:
         rankings=[Ranking(m, 0.5, {10: 0.9, 100: 0.8, 1000: 0.7}) for m in METHODS],
         farm_target="u1", farm=[Shift(m, 4, 1, 1.0, 2.0) for m in METHODS],
         pod_members=["u2", "u3"], pod=[Shift(m, 3, 2, 0.0, 1.0) for m in METHODS],
+        thin_targets=["u4"], thin_farm=[Shift(m, 5, 5, 0.0, 0.5) for m in METHODS],
+        half_life_days=12.5, ablation=[Ranking("without trust", 0.4, {10: 0.8, 100: 0.7,
+                                                                      1000: 0.6})],
         stable_users=3, stability=[Stability(m, 3, 1.0, 2.0, 0.99) for m in METHODS],
         our_scores={"u1": 3.0})
     data = json.loads(json.dumps(report.as_dict(), default=str))
@@ -156,5 +191,21 @@ def test_report_renders_as_json_and_markdown() -> None:
     assert data["farm"][0]["rank_gain"] == 3
     assert data["rankings"][0]["ndcg"]["ndcg@100"] == 0.8
     text = report_markdown(report)
-    assert text.count("| influence score |") == 4
+    assert text.count("| influence score |") == 5  # rankings, farm, pod, thin farm, stability
     assert "| +3.0 |" in text
+    assert data["thin_farm"][0]["rank_gain"] == 0
+
+    from influence.cli.evaluate import suite_markdown
+    from influence.evaluation.suite import SuiteReport, verdict
+
+    v = verdict(report)
+    assert v.spearman_ratio == pytest.approx(1.0)
+    assert not v.prediction_met
+    assert v.farm_top == pytest.approx(1 / 5)
+    assert v.pod_top == pytest.approx(2 / 5)
+    assert v.manipulation_met
+    table = suite_markdown(SuiteReport([report], ("0.8",)))
+    assert "| d | 1970-01-12 | 12.5 | 1.000x" in table
+    assert "MISSED" in table
+    assert "| without trust |" in table
+    assert "-0.100 / -0.100" in table

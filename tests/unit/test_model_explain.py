@@ -13,7 +13,7 @@ from influence.engine.reads import score_history
 from influence.errors import ConsentDeniedError, NotFoundError
 from tests.fakes import RecordingStore
 
-PARAMS = ModelParams()
+PARAMS = ModelParams(half_life_days=90.0)  # a run stores the half-life it used
 ASOF = 1_000 + 200 * 86_400
 PERSON = {"id": "x:1", "consent": "opted_in", "score": 40.0, "percentile": 90.0,
           "confidence": 0.3, "slot": 0, "networks": ["a", "b"]}
