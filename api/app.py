@@ -1,7 +1,8 @@
 """The FastAPI application: GraphQL at /graphql, probes, and Prometheus metrics.
 
 Layers, outside in: :class:`~influence.api.observability.GraphQLGate` (API key or operator
-token, per-key rate limit, metrics, JSON log line), then strawberry with the abuse limits
+token, per-key rate limit, load shedding, metrics, JSON log line), the response cache
+(:mod:`influence.api.cache`), then strawberry with the abuse limits
 (tokens, depth, aliases, cost), error codes and masking.
 """
 
@@ -28,6 +29,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from influence.api.auth import Caller
+from influence.api.cache import ResponseCache
 from influence.api.context import Context, TimedRunner
 from influence.api.errors import DomainErrorCodes, mask_unexpected
 from influence.api.graphql import OperatorMutation, Query
@@ -127,5 +129,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     def prometheus() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(GraphQLGate, settings=settings, metrics=metrics)
+    app.add_middleware(ResponseCache, store=lambda: state["store"],
+                       size=settings.api_cache_entries)
+    app.add_middleware(GraphQLGate, settings=settings, metrics=metrics)  # outermost
     return app

@@ -71,7 +71,8 @@ def _error_body(exc: UnauthenticatedError | LimitExceededError) -> bytes:
 
 
 class GraphQLGate:
-    """ASGI middleware in front of /graphql: caller check, per-key rate limit, metrics, logs.
+    """ASGI middleware in front of /graphql: caller check, per-key rate limit, load shedding
+    (at most ``api_max_in_flight`` requests run; more get 503 at once), metrics, logs.
 
     The GraphiQL page (a GET without a query) passes without a key.
     """
@@ -81,6 +82,7 @@ class GraphQLGate:
         self.settings = settings
         self.metrics = metrics
         self.buckets = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
+        self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/graphql"):
@@ -110,8 +112,18 @@ class GraphQLGate:
                     "Rate limit exceeded for this key.",
                     hint=f"Retry after {wait:.2f} s (INFLUENCE_RATE_LIMIT_PER_S)."),
                     retry_after=wait)
+            elif self.in_flight >= self.settings.api_max_in_flight:
+                # Overload: answered at once, so that queued requests cannot pile up.
+                await _reject(send_wrapper, 503, LimitExceededError(
+                    "The API is at capacity; the request was not run.",
+                    hint="Retry after 1 s (INFLUENCE_API_MAX_IN_FLIGHT per worker)."),
+                    retry_after=1.0)
             else:
-                await self.app(scope, receive, send_wrapper)
+                self.in_flight += 1
+                try:
+                    await self.app(scope, receive, send_wrapper)
+                finally:
+                    self.in_flight -= 1
         finally:
             elapsed = time.perf_counter() - started
             self.metrics.requests.labels(str(status["code"])).inc()

@@ -85,6 +85,16 @@ class Settings(BaseSettings):
     rate_limit_per_s: float = Field(default=50.0, gt=0,
                                     description="Sustained requests per second per API key.")
     rate_limit_burst: int = Field(default=100, ge=1, description="Token-bucket size per key.")
+    api_cache_entries: int = Field(
+        default=4096, ge=0,
+        description="Answers the API keeps per worker process, keyed by query, variables, "
+        "caller and the read generation (0: no cache; see docs/API.md).",
+    )
+    api_max_in_flight: int = Field(
+        default=32, ge=1,
+        description="GraphQL requests a worker process runs at once; more are shed at once "
+        "with 503 and Retry-After.",
+    )
     max_query_depth: int = Field(default=12, ge=1)
     max_query_aliases: int = Field(default=15, ge=0)
     max_query_tokens: int = Field(default=2000, ge=10)

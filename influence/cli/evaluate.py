@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import statistics
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -143,13 +144,15 @@ def print_report(report: EvaluationReport) -> None:
                           f"{s.score_change_pct:+.0f}%")
         out.print(table)
     if report.ablation:
-        table = Table(title="Ablation: the hold-out with one component switched off")
-        table.add_column("model")
-        table.add_column("Spearman", justify="right")
-        for k in NDCG_KS:
-            table.add_column(f"NDCG@{k}", justify="right")
+        table = Table(title="Ablation: one component switched off (attacks: rank after / "
+                      "users)")
+        for column in ("model", "Spearman", *(f"NDCG@{k}" for k in NDCG_KS), "farm at top",
+                       "thin farm at top", "pod at top"):
+            table.add_column(column, justify="left" if column == "model" else "right")
         for r in report.ablation:
-            table.add_row(r.method, fmt(r.spearman), *(fmt(r.ndcg[k]) for k in NDCG_KS))
+            table.add_row(r.method, fmt(r.spearman), *(fmt(r.ndcg[k]) for k in NDCG_KS),
+                          *(_pct(x) if x is not None else "-"
+                            for x in (r.farm_top, r.thin_farm_top, r.pod_top)))
         out.print(table)
     table = Table(title=f"Stability: day over day, {report.stable_users:,} users with no "
                   "activity that day")
@@ -192,6 +195,16 @@ def report_markdown(report: EvaluationReport) -> str:
                   f"{s.rank_gain:+.1f} | {s.rise_factor:.1f}x | {s.score_before:.4g} | "
                   f"{s.score_after:.4g} | "
                   f"{s.score_change_pct:+.0f}% |" for s in shifts]
+    if report.ablation:
+        lines += ["", "Ablation, one component switched off (attacks: rank after / users):", "",
+                  "| model | Spearman | " + " | ".join(f"NDCG@{k}" for k in NDCG_KS)
+                  + " | farm at top | thin farm at top | pod at top |",
+                  "|---|---:|" + "---:|" * (len(NDCG_KS) + 3)]
+        lines += [f"| {r.method} | {fmt(r.spearman)} | "
+                  + " | ".join(fmt(r.ndcg[k]) for k in NDCG_KS) + " | "
+                  + " | ".join(_pct(x) if x is not None else "-"
+                               for x in (r.farm_top, r.thin_farm_top, r.pod_top)) + " |"
+                  for r in report.ablation]
     lines += ["", f"Stability, {report.stable_users:,} users with no activity on the day "
               "after the cut:", "",
               "| method | mean abs. percentile change | max abs. percentile change | "
@@ -284,18 +297,57 @@ def suite_markdown(suite: SuiteReport) -> str:
                   + " | ".join(fmt(row.ndcg[k]) for k in NDCG_KS) + " |"
                   for row in r.rankings]
     if any(r.ablation for r in suite.reports):
-        lines += ["", "### Ablation (change against the full model: Spearman / NDCG@100)", "",
-                  "| dataset | cut | " + " | ".join(a.method for a in suite.reports[0].ablation)
-                  + " |", "|---|---|" + "---:|" * len(suite.reports[0].ablation)]
-        for r in suite.reports:
-            ours = next(x for x in r.rankings if x.method == "influence score")
-            cut = datetime.fromtimestamp(r.cut, UTC).strftime("%Y-%m-%d")
-            lines.append(f"| {r.dataset} | {cut} | " + " | ".join(
-                f"{a.spearman - ours.spearman:+.3f} / {a.ndcg[100] - ours.ndcg[100]:+.3f}"
-                for a in r.ablation) + " |")
+        lines += _ablation_markdown(suite)
     lines += ["", "Datasets and publishers: " + "; ".join(
         f"{d.name}: {d.publisher}" for d in SUITE) + "."]
     return "\n".join(lines) + "\n"
+
+
+def _ablation_markdown(suite: SuiteReport) -> list[str]:
+    """What each component adds: the median hold-out change when it is switched off, and the
+    worst place the attacks reach without it (over every dataset and cut)."""
+    names = [a.method for a in suite.reports[0].ablation]
+    lines = ["", "### Ablation: each component switched off", "",
+             "Change of Spearman and NDCG@100 against the full model (median over the runs; "
+             "negative: the component helps prediction), and the highest share the attacks "
+             "reach without it (the full model: "
+             f"farm {_pct(min(v.farm_top for v in suite.verdicts()))}, thin farm "
+             f"{_pct(min(v.thin_farm_top for v in suite.verdicts()))}, pod "
+             f"{_pct(min(v.pod_top for v in suite.verdicts()))}).", "",
+             "| switched off | median Δ Spearman | median Δ NDCG@100 | farm at top (worst) | "
+             "thin farm at top (worst) | pod at top (worst) | runs missing a manipulation "
+             "goal |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for name in names:
+        rows = []
+        for r in suite.reports:
+            ours = next(x for x in r.rankings if x.method == "influence score")
+            row = next(a for a in r.ablation if a.method == name)
+            rows.append((row.spearman - ours.spearman, row.ndcg[100] - ours.ndcg[100],
+                         row.farm_top, row.thin_farm_top, row.pod_top))
+        farm = [x[2] for x in rows if x[2] is not None]
+        thin = [x[3] for x in rows if x[3] is not None]
+        pod = [x[4] for x in rows if x[4] is not None]
+        missing = sum(1 for x in rows if x[2] is not None and x[3] is not None
+                      and x[4] is not None
+                      and (x[2] <= FARM_GOAL or x[3] <= FARM_GOAL or x[4] <= POD_GOAL))
+        lines.append(f"| {name} | {statistics.median(x[0] for x in rows):+.3f} | "
+                     f"{statistics.median(x[1] for x in rows):+.3f} | "
+                     f"{_pct(min(farm)) if farm else '-'} | {_pct(min(thin)) if thin else '-'} | "
+                     f"{_pct(min(pod)) if pod else '-'} | {missing} of {len(rows)} |")
+    lines += ["", "Per run (Δ Spearman / Δ NDCG@100; farm, thin farm, pod at top):", "",
+              "| dataset | cut | " + " | ".join(names) + " |",
+              "|---|---|" + "---|" * len(names)]
+    for r in suite.reports:
+        ours = next(x for x in r.rankings if x.method == "influence score")
+        cut = datetime.fromtimestamp(r.cut, UTC).strftime("%Y-%m-%d")
+        cells = []
+        for a in r.ablation:
+            cell = f"{a.spearman - ours.spearman:+.3f} / {a.ndcg[100] - ours.ndcg[100]:+.3f}"
+            if a.farm_top is not None and a.thin_farm_top is not None and a.pod_top is not None:
+                cell += f"; {_pct(a.farm_top)}, {_pct(a.thin_farm_top)}, {_pct(a.pod_top)}"
+            cells.append(cell)
+        lines.append(f"| {r.dataset} | {cut} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _headline(report: TopicEvaluationReport) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -88,11 +88,15 @@ class EvaluationOptions:
 
 @dataclass
 class Ranking:
-    """Hold-out quality of one method."""
+    """Hold-out quality of one method (for an ablated model, also where the attacks left
+    their targets: rank after / users, so 0.01 is the top 1 %)."""
 
     method: str
     spearman: float
     ndcg: dict[int, float]
+    farm_top: float | None = None
+    thin_farm_top: float | None = None
+    pod_top: float | None = None
 
 
 @dataclass
@@ -483,17 +487,15 @@ def evaluate(store: QueryRunner, records: Sequence[Record], *, network: str, dat
     base = baseline_scores(users, before, asof=cut, half_life_s=half_life_s)
     methods: dict[str, Scores] = {OURS: ours, **base}
     rankings = [ranking_quality(m, s, target, users) for m, s in methods.items()]
-    ablation: list[Ranking] = []
-    if options.ablation:
-        clock = time.monotonic()
-        ablation = _ablation(store, params, network=network, cut=cut, target=target,
-                             users=users, progress=progress)
-        timings["ablation"] = time.monotonic() - clock
-
     clock = time.monotonic()
     scene = _Scene(store, network, settings, cut, users, before, methods, half_life_s)
     attacks = _attacks(scene, base, options, progress)
     timings["manipulation"] = time.monotonic() - clock
+    ablation: list[Ranking] = []
+    if options.ablation:
+        clock = time.monotonic()
+        ablation = _ablation(scene, base, options, target=target, progress=progress)
+        timings["ablation"] = time.monotonic() - clock
 
     clock = time.monotonic()
     next_day = cut + DAY_S
@@ -521,15 +523,26 @@ def evaluate(store: QueryRunner, records: Sequence[Record], *, network: str, dat
     )
 
 
-def _ablation(store: QueryRunner, params: ModelParams, *, network: str, cut: int,
-              target: Counter[str], users: Sequence[str], progress: Say) -> list[Ranking]:
-    """The hold-out of each ablated model; the full model's scores are restored after."""
+def _ablation(scene: _Scene, base: dict[str, Scores], options: EvaluationOptions, *,
+              target: Counter[str], progress: Say) -> list[Ranking]:
+    """The hold-out and the three attacks under each ablated model; the full model's scores
+    are restored after."""
     rows = []
-    for name, changed in ablations(params).items():
-        progress(f"ablation: scoring {name}")
-        rescore(store, changed, cut)
-        rows.append(ranking_quality(name, read_scores(store, network), target, users))
-    rescore(store, params, cut)
+    for name, changed in ablations(scene.settings.model).items():
+        progress(f"ablation: {name}")
+        rescore(scene.store, changed, scene.cut)
+        scores = read_scores(scene.store, scene.network)
+        row = ranking_quality(name, scores, target, scene.users)
+        ablated = replace(scene, settings=scene.settings.model_copy(update={"model": changed}),
+                          methods={**scene.methods, OURS: scores})
+        attacks = _attacks(ablated, base, options, quiet)
+        users = len(scene.users)
+        for field_name, group in (("farm_top", "farm"), ("thin_farm_top", "thin_farm"),
+                                  ("pod_top", "pod")):
+            ours = next(s for s in attacks[group] if s.method == OURS)
+            setattr(row, field_name, ours.rank_after / users)
+        rows.append(row)
+    rescore(scene.store, scene.settings.model, scene.cut)
     return rows
 
 

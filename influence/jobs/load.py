@@ -201,6 +201,7 @@ def load_items(items: Iterable[Item], total: int, run_name: str, settings: Setti
         unit: what ``total`` counts (``items``, or ``bytes`` when the caller advances the
             progress by bytes read, e.g. through :func:`influence.jobs.sources.by_bytes`).
     """
+    from influence.engine import generation
     from influence.engine.privacy.tombstones import Tombstones
     from influence.loaders.checkpoint import Checkpoint, fingerprint
     from influence.schema import migrate
@@ -236,6 +237,8 @@ def load_items(items: Iterable[Item], total: int, run_name: str, settings: Setti
                               self_interactions=policy, erased=erased)
         if isinstance(writer, ImportWriter) and db is not None:
             _import(writer, db, settings, progress)
+        if db is not None:
+            generation.bump(db)  # the API's cached answers are dropped
     finally:
         if own and isinstance(db, Store):
             db.close()

@@ -207,5 +207,5 @@ def test_report_renders_as_json_and_markdown() -> None:
     table = suite_markdown(SuiteReport([report], ("0.8",)))
     assert "| d | 1970-01-12 | 12.5 | 1.000x" in table
     assert "MISSED" in table
-    assert "| without trust |" in table
+    assert "| without trust |" in table  # the summary row
     assert "-0.100 / -0.100" in table

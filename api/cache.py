@@ -1,0 +1,146 @@
+"""The response cache: answers of read queries, kept until what the reads show changes.
+
+Scores change only when a recompute finishes, interactions when a load finishes, and consent
+through audited changes; each of these moves the read generation
+(:mod:`influence.engine.generation`). Every request reads the generation and the current
+scoring run (one indexed lookup, the request's only round trip on a hit) and is answered from
+the cache when an answer for the same caller, query and variables was stored under the same
+pair. A consent change or erasure therefore takes effect on the very next request, in every
+worker process, since each reads the generation from the database. Mutations and error
+responses are never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from anyio import to_thread
+from graphql import OperationDefinitionNode, OperationType, parse
+from graphql.error import GraphQLSyntaxError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from influence.engine import generation
+from influence.store import QueryRunner
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+class Answers:
+    """A bounded LRU of answers."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[bytes, Answer] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: bytes) -> Answer | None:
+        found = self._items.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self._items.move_to_end(key)
+        self.hits += 1
+        return found
+
+    def put(self, key: bytes, answer: Answer) -> None:
+        self._items[key] = answer
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+def is_read(body: bytes) -> bool:
+    """True when a JSON GraphQL request holds only query operations (no mutation)."""
+    try:
+        payload = json.loads(body)
+        document = parse(payload["query"])
+    except (ValueError, KeyError, TypeError, GraphQLSyntaxError):
+        return False
+    return all(d.operation == OperationType.QUERY for d in document.definitions
+               if isinstance(d, OperationDefinitionNode))
+
+
+class ResponseCache:
+    """ASGI middleware for POST /graphql (inside the gate: callers are already checked)."""
+
+    MAX_BODY = 1 << 20
+
+    def __init__(self, app: ASGIApp, store: Callable[[], QueryRunner], size: int) -> None:
+        self.app = app
+        self.store = store
+        self.answers = Answers(size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope["method"] != "POST" or not self.answers.size
+                or not scope["path"].startswith("/graphql")):
+            await self.app(scope, receive, send)
+            return
+        body = await _body(receive)
+        caller = scope.get("state", {}).get("caller")
+        who = f"{getattr(caller, 'id', '')}|{getattr(caller, 'operator', False)}"
+        try:
+            version = await to_thread.run_sync(generation.current, self.store())
+        except Exception:  # the database is down (or failing): the app answers as it can
+            await self.app(scope, _replay(body, receive), send)
+            return
+        key = hashlib.blake2b(
+            f"{version[0]}|{version[1]}|{who}|".encode() + body, digest_size=20).digest()
+        found = self.answers.get(key)
+        if found is not None:
+            await send({"type": "http.response.start", "status": found.status,
+                        "headers": [*found.headers, (b"x-cache", b"hit")]})
+            await send({"type": "http.response.body", "body": found.body})
+            return
+        status: list[int] = []
+        headers: list[tuple[bytes, bytes]] = []
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(int(message["status"]))
+                headers.extend(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, _replay(body, receive), capture)
+        answer = b"".join(chunks)
+        if (status == [200] and len(answer) <= self.MAX_BODY and b'"errors"' not in answer
+                and is_read(body)):
+            kept = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+            kept.append((b"content-length", str(len(answer)).encode()))
+            self.answers.put(key, Answer(200, kept, answer))
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    more = True
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, then: Receive) -> Receive:
+    """The request body once more, then the real channel (which reports the disconnect)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return await then()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
