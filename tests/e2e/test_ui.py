@@ -144,6 +144,7 @@ def test_keyboard_and_labels(page: Page, api_url: str) -> None:
     page.keyboard.type(person)
     page.keyboard.press("Enter")
     expect(page.locator(f'#results button[data-person="{person}"]')).to_be_visible()
+    _idle(page)  # the result list is final (a later answer would replace the focused button)
     page.locator(f'#results button[data-person="{person}"]').focus()
     page.keyboard.press("Enter")
     expect(page.locator("#card")).to_have_attribute("data-person", person)

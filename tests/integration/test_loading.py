@@ -177,7 +177,7 @@ def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(
 
 
 GRAPH = Query("test_whole_graph", """
-    CALL () { MATCH (n) WHERE NOT n:SchemaMigration AND NOT n:LoadCheckpoint
+    CALL () { MATCH (n) WHERE NOT n:SchemaMigration AND NOT n:LoadCheckpoint AND NOT n:Meta
               RETURN collect([labels(n), properties(n)]) AS nodes }
     CALL () { MATCH (a)-[r]->(b)
               RETURN collect([type(r), coalesce(a.key, a.id, a.name),

@@ -9,7 +9,7 @@ import pytest
 
 from influence.engine.explain import NO_ENGAGEMENT, Contribution, PersonContribution, explain
 from influence.engine.reads import get_person, score_history
-from influence.engine.scoring import ScoreRun, compute_scores, forget_person_scores
+from influence.engine.scoring import ScoreRun, compute_scores, forget_person_scores, resolve
 from influence.loaders.quarantine import Tally
 from influence.settings import Settings
 from influence.store import Query, Store
@@ -189,10 +189,13 @@ def test_like_farm_raises_the_target_less_than_raw_counts_and_pods_are_dampened(
     counts = {r["id"]: r["n"] for r in store.read(INTERACTIONS_IN, asof=SE_ASOF)}
     ordered = sorted(scores, key=lambda k: (-scores[k], k))
     target = ordered[100]  # an ordinary engaged person
+    # The half-life of the clean run, kept: the fresh accounts would shorten the derived one
+    # for everyone (docs/MODEL.md, "Known limits"), which is not what this test measures.
+    fixed = resolve(store, settings.model)
     store.write(INJECT_FARM, target=target, accounts=20, times=5, asof=SE_ASOF)
     store.write(INJECT_POD, members=8, asof=SE_ASOF)
     try:
-        compute_scores(store, settings.model, asof=SE_ASOF)
+        compute_scores(store, fixed, asof=SE_ASOF)
         farmed = {p["id"]: p["score"] for p in store.read(PEOPLE)}
         farmed_counts = {r["id"]: r["n"] for r in store.read(INTERACTIONS_IN, asof=SE_ASOF)}
         pods = store.read(POD_FACTORS)[0]
