@@ -2,8 +2,9 @@
 
 Scores change only when a recompute finishes, interactions when a load finishes, and consent
 through audited changes; each of these moves the read generation
-(:mod:`influence.engine.generation`). Every request reads the generation and the current
-scoring run (one indexed lookup, the request's only round trip on a hit) and is answered from
+(:mod:`influence.engine.generation`). Every request waits for a read of the generation and the
+current scoring run that started after it arrived (one indexed lookup, shared by the requests
+that arrived meanwhile: :class:`VersionReads`) and is answered from
 the cache when an answer for the same caller, query and variables was stored under the same
 pair. A consent change or erasure therefore takes effect on the very next request, in every
 worker process, since each reads the generation from the database. Mutations and error
@@ -12,10 +13,11 @@ responses are never stored.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from anyio import to_thread
@@ -25,6 +27,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from influence.engine import generation
 from influence.store import QueryRunner
+
+Version = tuple[str | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,35 @@ def is_read(body: bytes) -> bool:
                if isinstance(d, OperationDefinitionNode))
 
 
+class VersionReads:
+    """Reads of the generation, shared by the requests that wait for the same one.
+
+    A request must see a generation read that *started after it arrived* (so that a change
+    finished before the request is seen). Requests arriving while a read runs wait for the
+    next read, which all of them share: under load the database sees one generation read per
+    read time instead of one per request."""
+
+    def __init__(self, read: Callable[[], Awaitable[Version]]) -> None:
+        self._read = read
+        self._next: asyncio.Future[Version] | None = None
+        self._running: asyncio.Task[None] | None = None
+
+    async def get(self) -> Version:
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+            if self._running is None or self._running.done():
+                self._running = asyncio.ensure_future(self._serve())
+        return await asyncio.shield(self._next)
+
+    async def _serve(self) -> None:
+        while self._next is not None:
+            waiting, self._next = self._next, None
+            try:
+                waiting.set_result(await self._read())
+            except Exception as exc:
+                waiting.set_exception(exc)
+
+
 class ResponseCache:
     """ASGI middleware for POST /graphql (inside the gate: callers are already checked)."""
 
@@ -79,6 +112,8 @@ class ResponseCache:
         self.app = app
         self.store = store
         self.answers = Answers(size)
+        self.versions = VersionReads(
+            lambda: to_thread.run_sync(generation.current, self.store()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] != "http" or scope["method"] != "POST" or not self.answers.size
@@ -89,7 +124,7 @@ class ResponseCache:
         caller = scope.get("state", {}).get("caller")
         who = f"{getattr(caller, 'id', '')}|{getattr(caller, 'operator', False)}"
         try:
-            version = await to_thread.run_sync(generation.current, self.store())
+            version = await self.versions.get()
         except Exception:  # the database is down (or failing): the app answers as it can
             await self.app(scope, _replay(body, receive), send)
             return

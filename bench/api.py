@@ -41,6 +41,7 @@ from typing import Any
 
 import httpx
 from neo4j import AsyncGraphDatabase
+from neo4j.exceptions import DriverError, Neo4jError
 
 from influence.domain import published_states
 from influence.engine import graph_read_queries as q
@@ -177,10 +178,17 @@ async def run(args: argparse.Namespace) -> list[Result]:
 
             async def raw_person(i: int) -> bool:
                 pid = [ids[i % len(ids)]]
+                try:
+                    return await _raw_person(pid)
+                except (Neo4jError, DriverError):  # e.g. no pooled connection in 60 s
+                    return False
+
+            async def _raw_person(pid: list[str]) -> bool:
                 found = await asyncio.gather(
                     cypher(q.PEOPLE_BY_IDS, ids=pid),
                     cypher(q.TOPICS_BY_PEOPLE, ids=pid, first=5),
-                    cypher(q.NEIGHBOURS_BOTH, ids=pid, first=10, kinds=None, weights=weights))
+                    cypher(q.NEIGHBOURS_BOTH, ids=pid, first=10, types=None,
+                           weights={k.upper(): w for k, w in weights.items()}))
                 return bool(found[0])
 
             async def raw_board(_: int) -> bool:
