@@ -4,6 +4,9 @@ by established people rises, and the half-life is derived from the data and kept
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from influence.engine.scoring import compute_scores, resolve
@@ -20,6 +23,9 @@ pytestmark = pytest.mark.integration
 
 ALPHA = SHARED_DATA / "snap-bitcoin-alpha" / "soc-sign-bitcoinalpha.csv"
 ASOF = 1453438800 + DAY_S  # the day after the last rating
+DROP_NEWCOMER = Query("test_validity_drop_newcomer",
+                      "MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account {key: 'btc:newcomer'}) "
+                      "DETACH DELETE a, p")
 SCORES = Query("test_validity_scores",
                "MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account {network: 'btc'}) "
                "RETURN a.id AS id, p.score AS score")
@@ -52,46 +58,35 @@ def test_the_half_life_is_derived_from_the_data_and_kept_by_the_run(
     assert run.half_life_days == used  # the same data gives the same half-life
 
 
+@contextmanager
+def injected(store: Store, settings: Settings,
+             records: list[InteractionRecord]) -> Iterator[dict[str, float]]:
+    """The scores with ``records`` loaded; afterwards they are retracted and rescored."""
+    load_records(store, records, settings)
+    try:
+        compute_scores(store, settings.model, asof=ASOF)
+        yield {r["id"]: float(r["score"]) for r in store.read(SCORES)}
+    finally:
+        retract(store, records)
+        store.write(DROP_NEWCOMER)
+        compute_scores(store, settings.model, asof=ASOF)
+
+
 def test_negative_ratings_do_not_raise_a_score(alpha: dict[str, float], store: Store,
                                                settings: Settings) -> None:
     ordered = sorted(alpha, key=lambda k: (-alpha[k], k))
     raters, target = ordered[:20], ordered[len(ordered) // 2]
-    injected = _ratings(raters, target, -10.0, "test-neg-")
-    load_records(store, injected, settings)
-    try:
-        compute_scores(store, settings.model, asof=ASOF)
-        after = {r["id"]: float(r["score"]) for r in store.read(SCORES)}
-    finally:
-        retract(store, injected)
-        compute_scores(store, settings.model, asof=ASOF)
-    assert after[target] <= alpha[target]
+    with injected(store, settings, _ratings(raters, target, -10.0, "test-neg-")) as after:
+        assert after[target] <= alpha[target]
     # the same ratings with a positive value do raise it: the check above can fail
-    positive = _ratings(raters, target, 10.0, "test-pos-")
-    load_records(store, positive, settings)
-    try:
-        compute_scores(store, settings.model, asof=ASOF)
-        raised = {r["id"]: float(r["score"]) for r in store.read(SCORES)}
-    finally:
-        retract(store, positive)
-        compute_scores(store, settings.model, asof=ASOF)
-    assert raised[target] > alpha[target] + 1.0
+    with injected(store, settings, _ratings(raters, target, 10.0, "test-pos-")) as raised:
+        assert raised[target] > alpha[target] + 1.0
 
 
 def test_a_genuine_newcomer_engaged_by_established_people_rises(
         alpha: dict[str, float], store: Store, settings: Settings) -> None:
-    ordered = sorted(alpha, key=lambda k: (-alpha[k], k))
-    established = ordered[:10]
-    injected = _ratings(established, "newcomer", 8.0, "test-new-")
-    load_records(store, injected, settings)
-    try:
-        compute_scores(store, settings.model, asof=ASOF)
-        after = {r["id"]: float(r["score"]) for r in store.read(SCORES)}
-    finally:
-        retract(store, injected)
-        store.write(Query("test_validity_drop_newcomer",
-                          "MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account {key: 'btc:newcomer'}) "
-                          "DETACH DELETE a, p"))
-        compute_scores(store, settings.model, asof=ASOF)
-    rank = 1 + sum(1 for k, v in after.items() if k != "newcomer" and v > after["newcomer"])
+    established = sorted(alpha, key=lambda k: (-alpha[k], k))[:10]
+    with injected(store, settings, _ratings(established, "newcomer", 8.0, "test-new-")) as after:
+        rank = 1 + sum(1 for k, v in after.items() if k != "newcomer" and v > after["newcomer"])
     # ten established raters in a day put a brand-new account in the top 10 %
     assert rank <= 0.10 * len(after)
