@@ -237,12 +237,13 @@ def evaluate_suite(
 ) -> None:
     """Every temporal dataset at every cut: the whole table of docs/EVALUATION.md.
 
-    Datasets: CollegeMsg, Bitcoin Alpha, Bitcoin OTC, MathOverflow a2q, c2a and both
-    together, the Stack Exchange beer dump. Each is evaluated as `influence evaluate
-    influence` does (hold-out, like farm, thin farm, pod, stability; with --ablation, each
-    model component switched off), then checked against the goals: our Spearman and NDCG@100
-    at least 1.05x the best baseline, the farms' targets outside the top 5 %, the pod's
-    median outside the top 10 %.
+    Datasets: CollegeMsg, Bitcoin Alpha, Bitcoin OTC, MathOverflow a2q,
+    c2a and both together, the Stack Exchange beer dump. Each is evaluated
+    as `influence evaluate influence` does (hold-out, like farm, thin farm,
+    pod, stability; with --ablation, each model component switched off),
+    then checked against the goals: Spearman and NDCG@100 at least 1.05x
+    the best baseline, the farms' targets outside the top 5 %, the pod's
+    members outside the top 10 %.
 
     Example:
 
