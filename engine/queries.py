@@ -228,3 +228,23 @@ FORGET_SLOT = Query(
     RETURN count(c) AS chunks
     """,
 )
+
+# --- the read generation (engine/generation.py) -------------------------------------------
+
+GENERATION_BUMP = Query(
+    "reads_generation_bump",
+    """
+    MERGE (g:Meta {id: 'reads'})
+    SET g.generation = randomUUID()
+    RETURN g.generation AS generation
+    """,
+)
+
+GENERATION_CURRENT = Query(
+    "reads_generation_current",
+    """
+    OPTIONAL MATCH (g:Meta {id: 'reads'})
+    OPTIONAL MATCH (r:ScoreRun {current: true})
+    RETURN g.generation AS generation, r.id AS run
+    """,
+)

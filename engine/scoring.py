@@ -193,7 +193,7 @@ def compute_scores_with_pairs(store: QueryRunner, params: ModelParams,
     percentile = np.full(people.size, np.nan)
     percentile[scored] = steps.percentiles(score[scored])
     network_scores = _network_scores(pairs, credit, people, params)
-    half_life = float(params.half_life_days or 0.0)
+    half_life = params.half_life_s / DAY_S
     run = ScoreRun(run_id, asof, half_life, in_graph, pairs.size, iterations, converged, 0.0)
     _write_people(store, people, score=score, percentile=percentile, conf=conf, scored=scored,
                   network_scores=network_scores, network_names=network_names, run_id=run_id)

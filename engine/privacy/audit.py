@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from influence.engine import generation
 from influence.engine.privacy import queries as q
 from influence.engine.privacy.tombstones import person_subject
 from influence.settings import Settings
@@ -31,9 +32,12 @@ class AuditEvent:
 
 def append(runner: QueryRunner, actor: str, action: str, subject: str | None,
            detail: dict[str, Any]) -> None:
-    """Append one event; ``subject`` must already be a salted hash."""
+    """Append one event; ``subject`` must already be a salted hash. Every audited change
+    (consent, erasure, objection, ...) also moves the read generation, so that the API's
+    cached answers are dropped at once."""
     runner.write(q.APPEND_AUDIT, at=time.time(), actor=actor, action=action, subject=subject,
                  detail=json.dumps(detail, sort_keys=True))
+    generation.bump(runner)
 
 
 def audit_log(runner: QueryRunner, *, person_id: str | None = None, action: str | None = None,

@@ -241,15 +241,11 @@ PEOPLE_CONSENT = Query(
 
 # --- audit log ----------------------------------------------------------------------------
 
-# Every audited change (consent, erasure, objection, ...) also moves the read generation,
-# so that the API's cached answers are dropped at once (influence/api/cache.py).
 APPEND_AUDIT = Query(
     "append_audit_event",
     """
     CREATE (e:AuditEvent {id: randomUUID(), at: $at, actor: $actor, action: $action,
                           subject: $subject, detail: $detail})
-    MERGE (g:Meta {id: 'reads'})
-    SET g.generation = randomUUID()
     RETURN e.id AS id
     """,
 )

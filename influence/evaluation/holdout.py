@@ -534,7 +534,7 @@ def _ablation(scene: _Scene, base: dict[str, Scores], options: EvaluationOptions
         scores = read_scores(scene.store, scene.network)
         row = ranking_quality(name, scores, target, scene.users)
         ablated = replace(scene, settings=scene.settings.model_copy(update={"model": changed}),
-                          methods={**scene.methods, OURS: scores})
+                          methods={**scene.methods, OURS: scores}, baselines=False)
         attacks = _attacks(ablated, base, options, quiet)
         users = len(scene.users)
         for field_name, group in (("farm_top", "farm"), ("thin_farm_top", "thin_farm"),
@@ -556,6 +556,7 @@ class _Scene:
     before: list[Event]
     methods: dict[str, Scores]
     half_life_s: float
+    baselines: bool = True
 
 
 def _attacks(scene: _Scene, base: dict[str, Scores], options: EvaluationOptions,
@@ -585,15 +586,17 @@ def _attacks(scene: _Scene, base: dict[str, Scores], options: EvaluationOptions,
 
 def _inject(scene: _Scene, injected: list[Event], prefix: str,
             targets: Sequence[str]) -> list[Shift]:
-    """Add ``injected`` events, rescore everything, measure, then remove them again."""
+    """Add ``injected`` events, rescore everything, measure, then remove them again (the
+    baselines only when the scene measures them)."""
     store, network, cut = scene.store, scene.network, scene.cut
     users, before, methods = scene.users, scene.before, scene.methods
     load_window(store, _as_records(injected, network, prefix), scene.settings, -math.inf,
                 math.inf)
     rescore(store, scene.settings.model, cut)
     after: dict[str, Scores] = {OURS: read_scores(store, network)}
-    after.update(baseline_scores(seen_users(before + injected), before + injected, asof=cut,
-                                 half_life_s=scene.half_life_s))
+    if scene.baselines:
+        after.update(baseline_scores(seen_users(before + injected), before + injected,
+                                     asof=cut, half_life_s=scene.half_life_s))
     retract(store, _as_records(injected, network, prefix))
     store.write(q.DELETE_INJECTED, network=network, prefix=prefix)
-    return [shift(m, methods[m], after[m], targets, users) for m in METHODS]
+    return [shift(m, methods[m], after[m], targets, users) for m in METHODS if m in after]
