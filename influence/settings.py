@@ -137,6 +137,11 @@ class Settings(BaseSettings):
     quarantine_dir: Path = Field(
         default=Path("quarantine"), description="Where rejected input records are written."
     )
+    event_log_dir: Path | None = Field(
+        default=None,
+        description="Keep the Parquet event log (influence/eventlog) in this folder: every load "
+        "rewrites it from the graph and every erasure removes the person from it. Unset: none.",
+    )
     self_interactions: Literal["quarantine", "skip", "keep"] = Field(
         default="quarantine",
         description="Loaders: an interaction whose actor is its target is quarantined, skipped "

@@ -26,7 +26,7 @@ IDENTITY_KEYS = frozenset({"id", "key", "name"})
 class Trace:
     """A property that still names an erased person, account or post."""
 
-    kind: Literal["node", "relationship"]
+    kind: Literal["node", "relationship", "event log"]
     element: str
     labels: tuple[str, ...]
     key: str
@@ -162,6 +162,13 @@ def erase(runner: QueryRunner, person_id: str, actor: str, *, reason: str = "era
         runner.write(query, element=trace.element, props={trace.key: value})
         scrubbed += 1
     residual = tuple(find_traces(runner, named, posts))
+    log = settings.event_log_dir if settings is not None else None
+    if log is not None:  # the Parquet event log a distributed engine reads (docs/PRIVACY.md)
+        from influence import eventlog
+
+        eventlog.forget(log, person_id, account_keys)
+        residual += tuple(Trace("event log", str(t.file), (), t.column, t.rows)
+                          for t in eventlog.traces(log, person_id, account_keys))
     audit.append(runner, actor, "erase", person_hash,
                  {"accounts": len(accounts), "posts": len(posts),
                   "interactions": subject["interactions"], "scrubbed": scrubbed,

@@ -1,6 +1,6 @@
 """The ``influence`` command line; one module per command group, as ``influence --help`` lists
 them: ``db``, ``load``, ``migrate``/``score``/``recompute``, ``topics``, ``consent``,
-``evaluate``, ``api``, ``serve``/``demo``.
+``evaluate``, ``log``, ``api``, ``serve``/``demo``.
 
 Every command is a thin adapter over the job layer (:mod:`influence.jobs`) and the engine's
 read paths. :func:`main` is the one place where errors become a message and an exit code:
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import typer
 
-from influence.cli import api, consent, db, evaluate, load, score, serve, topics
+from influence.cli import api, consent, db, evaluate, load, log, score, serve, topics
 from influence.cli.output import console
 from influence.errors import InfluenceError, code_for
 
@@ -30,6 +30,7 @@ score.register(app)
 app.add_typer(topics.app, name="topics")
 app.add_typer(consent.app, name="consent")
 app.add_typer(evaluate.app, name="evaluate")
+app.add_typer(log.app, name="log")
 app.add_typer(api.app, name="api")
 serve.register(app)
 

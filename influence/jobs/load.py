@@ -239,6 +239,14 @@ def load_items(items: Iterable[Item], total: int, run_name: str, settings: Setti
             _import(writer, db, settings, progress)
         if db is not None:
             generation.bump(db)  # the API's cached answers are dropped
+            if settings.event_log_dir is not None:
+                from influence import eventlog
+
+                progress.stage(f"event log: {settings.event_log_dir}", None)
+                written = eventlog.write_log(db, settings.event_log_dir)
+                notes.append(f"event log {written.directory}: {written.events:,} interactions "
+                             f"over {written.days:,} days ({written.seconds:.1f}s)")
+                progress.note(notes[-1])
     finally:
         if own and isinstance(db, Store):
             db.close()
