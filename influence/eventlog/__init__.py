@@ -41,6 +41,10 @@ from influence.timeutil import DAY_S
 PAGE_NODES = 100_000
 """Account node ids read per export query."""
 PARTS = ("events", "accounts.parquet", "people.parquet", "_log.json")
+EVENTS = pa.schema([("network", pa.string()), ("actor", pa.string()), ("target", pa.string()),
+                    ("kind", pa.string()), ("word", pa.int64()), ("at", pa.int64()),
+                    ("value", pa.float64()), ("day", pa.string())])
+"""One row per interaction (``day`` becomes the partition folder)."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def _events(store: QueryRunner, accounts: Lookup, account_ids: pa.Array,
         kinds = pa.array(np.repeat(np.array([t.lower() for t in page["types"]]), sizes))
         seconds = words >> EVENT_TIME_SHIFT
         day = (seconds // int(DAY_S)).astype("datetime64[D]").astype(str)
-        tables.append(pa.table({
+        tables.append(pa.table(schema=EVENTS, data={
             "network": pc.take(networks, pa.array(src)),
             "actor": pc.take(account_ids, pa.array(src)),
             "target": pc.take(account_ids, pa.array(dst)),
@@ -96,12 +100,7 @@ def _events(store: QueryRunner, accounts: Lookup, account_ids: pa.Array,
             "value": pa.array(values, mask=np.isnan(values)),
             "day": pa.array(day),
         }))
-    if not tables:
-        return pa.table({"network": pa.array([], pa.string()), "actor": pa.array([], pa.string()),
-                         "target": pa.array([], pa.string()), "kind": pa.array([], pa.string()),
-                         "word": pa.array([], pa.int64()), "at": pa.array([], pa.int64()),
-                         "value": pa.array([], pa.float64()), "day": pa.array([], pa.string())})
-    return pa.concat_tables(tables)
+    return pa.concat_tables(tables) if tables else EVENTS.empty_table()
 
 
 def write_log(store: QueryRunner, directory: Path) -> LogReport:
@@ -167,6 +166,15 @@ def _named(table: pa.Table, column: str, values: set[str]) -> pa.Array:
     return pc.is_in(key, value_set=pa.array(sorted(values), pa.string()))
 
 
+def _either_end(table: pa.Table, keys: set[str]) -> pa.Array:
+    return pc.or_(_named(table, "actor", keys), _named(table, "target", keys))
+
+
+def _event_files(directory: Path, keys: set[str]) -> list[Path]:
+    """The log's event files (none to look at when there are no account keys)."""
+    return sorted((directory / "events").rglob("*.parquet")) if keys else []
+
+
 def forget(directory: Path, person_id: str, account_keys: Sequence[str]) -> int:
     """Remove an erased person and their accounts' interactions (either end) from the log in
     ``directory`` (nothing when there is no log). Returns the event rows removed."""
@@ -174,9 +182,9 @@ def forget(directory: Path, person_id: str, account_keys: Sequence[str]) -> int:
         return 0
     keys = set(account_keys)
     removed = 0
-    for file in sorted((directory / "events").rglob("*.parquet")) if keys else []:
+    for file in _event_files(directory, keys):
         table = pq.read_table(file, partitioning=None)
-        hit = pc.or_(_named(table, "actor", keys), _named(table, "target", keys))
+        hit = _either_end(table, keys)
         count = pc.sum(hit).as_py() or 0
         if count:
             kept = table.filter(pc.invert(hit))
@@ -200,17 +208,16 @@ def traces(directory: Path, person_id: str, account_keys: Sequence[str]) -> list
     if not (directory / "_log.json").exists():
         return []
     keys, found = set(account_keys), []
-    checks: list[tuple[Path, str]] = [(f, c) for f in sorted((directory / "events").rglob(
-        "*.parquet")) for c in ("actor", "target")] if keys else []
-    for file, column in checks:
-        rows = pc.sum(_named(pq.read_table(file, columns=["network", column],
-                                           partitioning=None), column, keys)).as_py() or 0
-        if rows:
-            found.append(Trace(file, column, rows))
+    for file in _event_files(directory, keys):
+        table = pq.read_table(file, columns=["network", "actor", "target"], partitioning=None)
+        for column in ("actor", "target"):
+            rows = pc.sum(_named(table, column, keys)).as_py() or 0
+            if rows:
+                found.append(Trace(file, column, rows))
     accounts = pq.read_table(directory / "accounts.parquet")
-    for column, hit in (("id", _named(accounts, "id", keys) if keys else None),
+    for column, hit in (("id", _named(accounts, "id", keys)),
                         ("person", pc.equal(accounts["person"], pa.scalar(person_id)))):
-        rows = 0 if hit is None else (pc.sum(hit).as_py() or 0)
+        rows = pc.sum(hit).as_py() or 0
         if rows:
             found.append(Trace(directory / "accounts.parquet", column, rows))
     people = pq.read_table(directory / "people.parquet")

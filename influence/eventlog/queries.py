@@ -22,7 +22,8 @@ LOG_ACCOUNTS = Query(
     """,
 )
 
-LOG_MAX_NODE = Query("eventlog_max_node", "MATCH (n) RETURN coalesce(max(id(n)), -1) AS top")
+LOG_MAX_NODE = Query("eventlog_max_node",
+                     "MATCH (a:Account) RETURN coalesce(max(id(a)), -1) AS top")
 
 # The interactions given by the accounts whose node ids are in [$lo, $hi): one entry per
 # stored relationship (its events' words and, where the source has them, their values).
