@@ -33,6 +33,7 @@ class Lookup:
 @dataclass(frozen=True)
 class People:
     nodes: np.ndarray
+    ids: list[str]
     slots: np.ndarray
     created: np.ndarray
     networks: np.ndarray
@@ -44,11 +45,11 @@ class People:
 
 
 def read_people(store: QueryRunner) -> People:
-    """Every person as columns: node id, slot (-1: none yet), account creation, networks,
+    """Every person as columns: node id, person id, slot (-1: none yet), account creation, networks,
     objection to profiling."""
     row = store.columns(q.PEOPLE_COLUMNS)
     slots = np.array(row["slots"], dtype=np.int64)
-    return People(np.array(row["nodes"], dtype=np.int64), slots,
+    return People(np.array(row["nodes"], dtype=np.int64), list(row["ids"]), slots,
                    np.array(row["created"], dtype=np.int64),
                    np.array(row["networks"], dtype=np.int64),
                    np.array(row["objecting"], dtype=bool))

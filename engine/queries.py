@@ -24,7 +24,8 @@ PEOPLE_COLUMNS = Query(
     MATCH (p:Person)
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
     WITH p, min(a.created_at) AS created, count(DISTINCT a.network) AS networks
-    RETURN collect(id(p)) AS nodes, collect(coalesce(p.slot, -1)) AS slots,
+    RETURN collect(id(p)) AS nodes, collect(p.id) AS ids,
+           collect(coalesce(p.slot, -1)) AS slots,
            collect(coalesce(created, -1)) AS created, collect(networks) AS networks,
            collect(coalesce(p.profiling_objection, false)) AS objecting
     """,

@@ -23,6 +23,7 @@ from influence.engine import queries as q
 from influence.engine import steps
 from influence.engine.engagement import Lookup, People, read_owners, read_people
 from influence.engine.model import FALLBACK_HALF_LIFE_DAYS, ModelParams
+from influence.errors import InvalidInputError
 from influence.store import QueryRunner, Row
 from influence.timeutil import DAY_S
 
@@ -203,11 +204,95 @@ def compute_scores_with_pairs(store: QueryRunner, params: ModelParams,
     for name in ("score", "percentile", "confidence", "raw", "pagerank", "trust",
                  "attention"):
         values[name] = np.where(scored, values[name], np.nan)
-    _write_run(store, run, slots, values=values, pairs=pairs, pod=pod,
+    pods = np.flatnonzero(pod < 1.0)
+    _write_run(store, run, slots, values=values,
+               pods=(pairs.source[pods], pairs.target[pods], pod[pods]),
                network_names=network_names, params=params)
     graph = PairGraph(people.nodes[pairs.source], people.nodes[pairs.target], pairs.strength)
     return (ScoreRun(run_id, asof, half_life, in_graph, pairs.size, iterations, converged,
                      time.monotonic() - started), graph)
+
+
+@dataclass(frozen=True)
+class ExternalScores:
+    """A run computed by another engine (the Spark engine, :mod:`influence.engine.spark`),
+    keyed by person id: what :func:`write_external` stores as the GDS recompute would.
+
+    ``values`` has one entry per person in ``ids`` for each of score, percentile, confidence,
+    raw, pagerank, trust, attention (NaN for people who object), engagers, interactions and
+    last_engaged; ``network_scores`` maps a person id to ``{network: sub-score}``; the pod
+    arrays are the discounted pairs, the pair arrays every engager -> target pair.
+    """
+
+    ids: np.ndarray
+    values: dict[str, np.ndarray]
+    network_scores: dict[str, dict[str, float]]
+    pod_sources: np.ndarray
+    pod_targets: np.ndarray
+    pod_factors: np.ndarray
+    pair_sources: np.ndarray
+    pair_targets: np.ndarray
+    pair_strength: np.ndarray
+    params: ModelParams
+    in_graph: int
+    iterations: int
+    converged: bool
+    seconds: float
+
+
+def write_external(store: QueryRunner, result: ExternalScores,
+                   asof: int) -> tuple[ScoreRun, PairGraph]:
+    """Store a run another engine computed: every person's view fields, network sub-scores
+    and the dated run with what explanations read, exactly as :func:`compute_scores` does.
+
+    Raises:
+        InvalidInputError: the run's people are not the graph's (its input is older than the
+            graph: rewrite the event log and compute again).
+    """
+    started = time.monotonic()
+    people = read_people(store)
+    owners = read_owners(store, people.nodes)
+    ids = np.array(people.ids, dtype=object)
+    lookup = Lookup(ids.astype(str))
+    at = lookup.find(result.ids.astype(str)) if len(result.ids) else np.zeros(0, np.int64)
+    if len(at) != people.size or (at < 0).any():
+        raise InvalidInputError(
+            f"The computed run has {len(result.ids)} people, the graph {people.size}; they "
+            "are not the same people.",
+            hint="The event log is older than the graph: rewrite it (`influence log write`) "
+                 "and compute again.")
+    values: dict[str, np.ndarray] = {}
+    for name, column in result.values.items():
+        value = np.empty(people.size, dtype=column.dtype)
+        value[at] = column
+        values[name] = value
+    scored = ~people.objecting
+    for name in ("score", "percentile", "confidence", "raw", "pagerank", "trust",
+                 "attention"):
+        values[name] = np.where(scored, values[name], np.nan)
+    names = owners.network_names
+    code = {name: i for i, name in enumerate(names)}
+    network_scores = {int(i): {code[n]: v for n, v in result.network_scores[pid].items()}
+                      for i, pid in enumerate(people.ids) if pid in result.network_scores}
+    run_id = uuid.uuid4().hex
+    params = result.params
+    slots = _assign_slots(store, people)
+    run = ScoreRun(run_id, asof, params.half_life_s / DAY_S, result.in_graph,
+                   len(result.pair_sources), result.iterations, result.converged, 0.0)
+    _write_people(store, people, score=values["score"], percentile=values["percentile"],
+                  conf=values["confidence"], scored=scored, network_scores=network_scores,
+                  network_names=names, run_id=run_id)
+    pods = (lookup.find(result.pod_sources.astype(str)),
+            lookup.find(result.pod_targets.astype(str)), result.pod_factors)
+    _write_run(store, run, slots, values=values, pods=pods, network_names=names,
+               params=params)
+    graph = PairGraph(people.nodes[lookup.find(result.pair_sources.astype(str))],
+                      people.nodes[lookup.find(result.pair_targets.astype(str))],
+                      result.pair_strength)
+    seconds = result.seconds + time.monotonic() - started
+    return (ScoreRun(run_id, asof, run.half_life_days, result.in_graph,
+                     len(result.pair_sources), result.iterations, result.converged, seconds),
+            graph)
 
 
 def _assign_slots(store: QueryRunner, people: People) -> np.ndarray:
@@ -299,8 +384,10 @@ def _write_people(store: QueryRunner, people: People, *, score: np.ndarray,
 
 
 def _write_run(store: QueryRunner, run: ScoreRun, slots: np.ndarray, *,
-               values: dict[str, np.ndarray], pairs: steps.Pairs, pod: np.ndarray,
+               values: dict[str, np.ndarray], pods: tuple[np.ndarray, np.ndarray, np.ndarray],
                network_names: list[str], params: ModelParams) -> None:
+    """The run node and its chunks; ``pods`` are the discounted pairs (source and target
+    people indices, factor)."""
     store.write_rows(q.REPLACE_RUN, run=run.run_id, asof=run.asof, at=int(time.time()),
                      people=len(slots), pairs=run.engagement_pairs,
                      iterations=run.iterations, converged=run.converged, chunk_size=CHUNK,
@@ -316,15 +403,15 @@ def _write_run(store: QueryRunner, run: ScoreRun, slots: np.ndarray, *,
                          dtype=np.int64 if value.dtype.kind == "i" else np.float64)
         column[slots] = value
         columns[name] = column
-    pods = np.flatnonzero(pod < 1.0)
-    pod_source, pod_target = slots[pairs.source[pods]], slots[pairs.target[pods]]
+    pod_source, pod_target, pod_factor = slots[pods[0]], slots[pods[1]], pods[2]
     chunks: list[dict[str, Any]] = []
     for chunk in range(width // CHUNK):
         part = slice(chunk * CHUNK, (chunk + 1) * CHUNK)
         here = (pod_target // CHUNK) == chunk
         row: dict[str, Any] = {name: column[part].tolist() for name, column in columns.items()}
         row.update(chunk=chunk, pod_sources=pod_source[here].tolist(),
-                   pod_targets=pod_target[here].tolist(), pod_factors=pod[pods][here].tolist())
+                   pod_targets=pod_target[here].tolist(),
+                   pod_factors=pod_factor[here].tolist())
         chunks.append(row)
         if len(chunks) >= 50:
             store.write(q.WRITE_CHUNKS, chunks=chunks, run=run.run_id, asof=run.asof)

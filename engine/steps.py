@@ -77,9 +77,16 @@ def activity_half_life(first: np.ndarray, last: np.ndarray, asof: int, window_s:
     if not active.any():
         return FALLBACK_HALF_LIFE_DAYS
     start = np.maximum(first[active], asof - window_s)
-    span_days = float(np.mean(np.maximum(last[active] - start, 0))) / DAY_S
+    return half_life_of_span(float(np.mean(np.maximum(last[active] - start, 0))))
+
+
+def half_life_of_span(mean_span_s: float | None) -> float:
+    """The derived half-life in days from the mean activity span in seconds (None: nobody
+    active): half of it, within :data:`HALF_LIFE_BOUNDS_DAYS`, rounded to 0.01 day."""
+    if mean_span_s is None:
+        return FALLBACK_HALF_LIFE_DAYS
     low, high = HALF_LIFE_BOUNDS_DAYS
-    return round(min(max(0.5 * span_days, low), high), 2)
+    return round(min(max(0.5 * (mean_span_s / DAY_S), low), high), 2)
 
 
 def pod_factors(pairs: Pairs, people: int, tolerance: float,

@@ -142,6 +142,14 @@ class Settings(BaseSettings):
         description="Keep the Parquet event log (influence/eventlog) in this folder: every load "
         "rewrites it from the graph and every erasure removes the person from it. Unset: none.",
     )
+    spark_master: str = Field(
+        default="local[2]",
+        description="Where `influence score --engine spark` runs: local[N] (N cores of this "
+        "machine), spark://host:7077 (a standalone cluster) or k8s://https://host:443.",
+    )
+    spark_driver_memory: str = Field(
+        default="2g", description="Memory of the Spark driver (Spark's own format: 2g, 512m)."
+    )
     self_interactions: Literal["quarantine", "skip", "keep"] = Field(
         default="quarantine",
         description="Loaders: an interaction whose actor is its target is quarantined, skipped "

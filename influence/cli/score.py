@@ -7,7 +7,10 @@ from typing import Annotated
 import typer
 
 from influence.cli.output import bars, say
+from influence.engine.spark import SparkOptions
+from influence.jobs.recompute import SparkJob
 from influence.jobs.recompute import algorithm as community_algorithm
+from influence.jobs.recompute import engine as scoring_engine
 from influence.jobs.recompute import recompute as run_recompute
 from influence.settings import get_settings
 from influence.store import Store
@@ -15,6 +18,10 @@ from influence.timeutil import day_label, instant
 
 Asof = Annotated[str | None, typer.Option(help="Scoring date, ISO-8601 (default: now).")]
 Algorithm = Annotated[str, typer.Option(help="louvain or leiden (GDS).")]
+Engine = Annotated[str, typer.Option(
+    help="Where scores are computed: gds (in Neo4j) or spark (pyspark, from the event log "
+         "in INFLUENCE_EVENT_LOG_DIR, written from the graph first when unset; master "
+         "INFLUENCE_SPARK_MASTER).")]
 
 
 def migrate() -> None:
@@ -26,15 +33,16 @@ def migrate() -> None:
     say(f"{len(applied)} migration(s) applied" if applied else "schema is up to date")
 
 
-def score(asof: Asof = None) -> None:
-    """Recompute influence scores with GDS and write them onto people (and a dated snapshot).
+def score(asof: Asof = None, engine: Engine = "gds") -> None:
+    """Recompute influence scores and write them onto people (and a dated snapshot).
 
-    Example: influence score --asof 2016-12-10
+    Examples: influence score --asof 2016-12-10;
+    influence score --engine spark (the same model on Apache Spark)
     """
-    recompute_steps(asof, scores=True, topics=False, communities=False)
+    recompute_steps(asof, scores=True, topics=False, communities=False, engine=engine)
 
 
-def recompute(asof: Asof = None, algorithm: Algorithm = "louvain",
+def recompute(asof: Asof = None, algorithm: Algorithm = "louvain", engine: Engine = "gds",
               progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
               ) -> None:
     """Recompute scores, topic scores, topic and people communities (all of it).
@@ -44,19 +52,23 @@ def recompute(asof: Asof = None, algorithm: Algorithm = "louvain",
     Example: influence recompute --asof 2016-12-10
     """
     recompute_steps(asof, scores=True, topics=True, communities=True, algorithm=algorithm,
-                    progress=progress)
+                    engine=engine, progress=progress)
 
 
 def recompute_steps(asof: str | None, *, scores: bool, topics: bool, communities: bool,
-                    algorithm: str = "louvain", progress: bool = False) -> None:
+                    algorithm: str = "louvain", engine: str = "gds",
+                    progress: bool = False) -> None:
     """Run the recompute job for the chosen steps and print what each did."""
     settings = get_settings()
     when = instant(asof)
+    chosen = scoring_engine(engine)
+    spark = SparkJob(settings.event_log_dir,
+                     SparkOptions(settings.spark_master, settings.spark_driver_memory))
     with Store(settings) as store, bars(show=progress) as progress_bars:
         report = run_recompute(store, settings.model, when, scores=scores, topics=topics,
                                communities=communities,
                                community_algorithm=community_algorithm(algorithm),
-                               progress=progress_bars)
+                               engine=chosen, spark=spark, progress=progress_bars)
     say(f"recomputed as of {day_label(report.asof)} in {report.seconds:.1f}s")
 
 

@@ -1,6 +1,7 @@
 """The recompute job: everything derived from the interactions, in the engine's order.
 
-1. influence scores (with sub-scores, confidence, percentiles and the dated snapshot);
+1. influence scores (with sub-scores, confidence, percentiles and the dated snapshot), on
+   GDS or, from the Parquet event log, on Apache Spark (``engine="spark"``);
 2. topic scores (one PageRank per topic);
 3. topic communities and people communities (GDS Louvain or Leiden).
 
@@ -11,8 +12,11 @@ all run this.
 
 from __future__ import annotations
 
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
 
 from influence.engine import generation
 from influence.engine.communities import (
@@ -22,13 +26,30 @@ from influence.engine.communities import (
     compute_topic_communities,
 )
 from influence.engine.model import ModelParams
-from influence.engine.scoring import PairGraph, ScoreRun, compute_scores_with_pairs
+from influence.engine.scoring import (
+    PairGraph,
+    ScoreRun,
+    compute_scores_with_pairs,
+    write_external,
+)
+from influence.engine.spark import SparkOptions
 from influence.engine.topics import TopicRun, compute_topic_scores, list_topics
 from influence.errors import InvalidInputError
 from influence.jobs.progress import SILENT, Progress
 from influence.store import QueryRunner
 
 ALGORITHMS: tuple[Algorithm, ...] = ("louvain", "leiden")
+Engine = Literal["gds", "spark"]
+ENGINES: tuple[Engine, ...] = ("gds", "spark")
+
+
+@dataclass(frozen=True)
+class SparkJob:
+    """How the Spark engine runs: the event log it reads (None: written from the graph into
+    a temporary folder first) and the session's options."""
+
+    log: Path | None = None
+    options: SparkOptions = field(default_factory=SparkOptions)
 
 
 @dataclass(frozen=True)
@@ -55,10 +76,40 @@ def algorithm(value: str) -> Algorithm:
     raise InvalidInputError(f"Unknown algorithm {value!r}.", hint="Use louvain or leiden.")
 
 
+def engine(value: str) -> Engine:
+    """The scoring engine named ``value``.
+
+    Raises:
+        InvalidInputError: not ``gds`` or ``spark``.
+    """
+    for known in ENGINES:
+        if value == known:
+            return known
+    raise InvalidInputError(f"Unknown engine {value!r}.", hint="Use gds or spark.")
+
+
+def score_on_spark(store: QueryRunner, params: ModelParams, asof: int, job: SparkJob,
+                   progress: Progress = SILENT) -> tuple[ScoreRun, PairGraph]:
+    """The influence scores computed by Spark from the event log, written to the graph as the
+    GDS recompute writes them (:func:`influence.engine.scoring.write_external`)."""
+    from influence.engine import spark
+    from influence.eventlog import write_log
+
+    with tempfile.TemporaryDirectory(prefix="influence-log-") as scratch:
+        log = job.log
+        if log is None or not (log / "_log.json").exists():
+            report = write_log(store, log or Path(scratch))
+            progress.note(f"event log: {report.events} interactions written to "
+                          f"{report.directory} in {report.seconds:.1f}s")
+            log = report.directory
+        result = spark.score_log(spark.session(job.options), log, params, asof)
+    return write_external(store, result, asof)
+
+
 def recompute(store: QueryRunner, params: ModelParams, asof: int | None = None, *,
               scores: bool = True, topics: bool = True, communities: bool = True,
-              community_algorithm: Algorithm = "louvain",
-              progress: Progress = SILENT) -> RecomputeReport:
+              community_algorithm: Algorithm = "louvain", engine: Engine = "gds",
+              spark: SparkJob | None = None, progress: Progress = SILENT) -> RecomputeReport:
     """Recompute the steps asked for, as of one date.
 
     Args:
@@ -70,6 +121,10 @@ def recompute(store: QueryRunner, params: ModelParams, asof: int | None = None, 
         topics: recompute topic scores.
         communities: recompute topic and people communities.
         community_algorithm: ``louvain`` or ``leiden``.
+        engine: where the influence scores are computed: ``gds`` (in Neo4j) or ``spark``
+            (from the event log; the same model, docs/MODEL.md).
+        spark: the Spark engine's log and session (default: a log written from the graph,
+            ``local[2]``).
         progress: told about each step (and each topic).
 
     Returns:
@@ -80,8 +135,11 @@ def recompute(store: QueryRunner, params: ModelParams, asof: int | None = None, 
     score_run = topic_run = topic_comms = people_comms = None
     pairs: PairGraph | None = None
     if scores:
-        progress.stage("recompute: influence scores", 1)
-        score_run, pairs = compute_scores_with_pairs(store, params, asof=when)
+        progress.stage(f"recompute: influence scores ({engine})", 1)
+        if engine == "spark":
+            score_run, pairs = score_on_spark(store, params, when, spark or SparkJob(), progress)
+        else:
+            score_run, pairs = compute_scores_with_pairs(store, params, asof=when)
         progress.advance()
         progress.note(f"scored {score_run.people_in_graph} people over "
                       f"{score_run.engagement_pairs} engagement pairs in "

@@ -1,0 +1,377 @@
+"""The model on Apache Spark: the steps of :mod:`influence.engine.steps`, as DataFrame
+operations on the event log (:mod:`influence.eventlog`), for graphs one machine cannot hold.
+
+Both engines follow docs/MODEL.md step by step with the same parameters; a test compares their
+scores on real data (tests/integration/test_spark.py). What differs is only where the work
+runs: here every step is a Spark job (joins and aggregations partitioned by person), and
+PageRank is GDS's unnormalised weighted formula iterated as DataFrame joins (GraphFrames'
+PageRank is unweighted, so it cannot compute this model). The results come back to the driver
+as one row per person (and one per pod pair), which :func:`influence.engine.scoring.write_external`
+writes to Neo4j exactly as the GDS recompute does, so the API, explanations and history do not
+know which engine ran.
+
+pyspark is an optional dependency (``pip install 'influence-engine[spark]'``); this module
+imports it only when called.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from influence.domain import EVENT_TIME_SHIFT, relationship_type
+from influence.engine import steps
+from influence.engine.model import ModelParams
+from influence.engine.scoring import ExternalScores, window_words
+from influence.errors import InvalidInputError
+from influence.timeutil import DAY_S
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+
+LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
+"""Spark's log configuration while the engine runs (errors only)."""
+
+
+@dataclass(frozen=True)
+class SparkOptions:
+    """Where and how Spark runs (``master`` as ``spark-submit --master`` takes it)."""
+
+    master: str = "local[2]"
+    driver_memory: str = "2g"
+    shuffle_partitions: int = 8
+
+
+def session(options: SparkOptions = SparkOptions()) -> SparkSession:
+    """A Spark session for the engine (the active one when a job was submitted with
+    ``spark-submit``, which then decides master and memory).
+
+    Raises:
+        InvalidInputError: pyspark is not installed.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise InvalidInputError(
+            "The Spark engine needs pyspark, which is not installed.",
+            hint="pip install 'influence-engine[spark]' (or make env), then try again.") from exc
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    # The driver's JVM starts with these arguments (a builder option would come too late).
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", f"--driver-java-options "
+                          f"-Dlog4j.configurationFile=file:{LOG_CONFIG} pyspark-shell")
+    return (SparkSession.builder.master(options.master).appName("influence-score")
+            .config("spark.driver.memory", options.driver_memory)
+            .config("spark.sql.shuffle.partitions", str(options.shuffle_partitions))
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .getOrCreate())
+
+
+def score_log(spark: SparkSession, log: Path, params: ModelParams,
+              asof: int) -> ExternalScores:
+    """Every person's score as of ``asof`` from the event log in ``log``.
+
+    Args:
+        spark: the session to run in.
+        log: an event log folder (``influence log write``).
+        params: the model parameters (``half_life_days`` None: derived from the data).
+        asof: the scoring date, epoch seconds.
+
+    Raises:
+        InvalidInputError: ``log`` holds no event log.
+    """
+    from pyspark.sql import functions as F
+
+    started = time.monotonic()
+    if not (log / "_log.json").exists():
+        raise InvalidInputError(f"{log} holds no event log.",
+                                hint="Write one with `influence log write DIR`.")
+    people = (spark.read.parquet(str(log / "people.parquet"))
+              .withColumn("pid", F.monotonically_increasing_id()).localCheckpoint())
+    accounts = spark.read.parquet(str(log / "accounts.parquet"))
+    owned = accounts.join(people.select(F.col("id").alias("person"), "pid"), "person")
+    per_person = owned.groupBy("pid").agg(
+        F.min(F.when(F.col("created_at") >= 0, F.col("created_at"))).alias("created"),
+        F.countDistinct("network").alias("networks"))
+    ends = owned.select("network", F.col("id").alias("account"), "pid")
+    # Read once, kept for the half-life and the pairs (memory, spilling to disk).
+    events = _events(spark.read.parquet(str(log / "events")), ends, params, asof).persist()
+    if params.half_life_days is None:
+        params = params.with_half_life(_derived_half_life(events, asof, params))
+    events = events.withColumn("part", F.col("weight") * F.pow(
+        F.lit(2.0), (F.col("t") - F.lit(asof)) / F.lit(params.half_life_s)))
+    valid = events.filter(F.col("s").isNotNull() & F.col("d").isNotNull()
+                          & (F.col("s") != F.col("d")))
+    first_given = valid.groupBy(F.col("s").alias("pid")).agg(F.min("t").alias("first_given"))
+    parts = (valid.filter("counted").groupBy("s", "d", "network")
+             .agg(F.sum("part").alias("part"), F.count(F.lit(1)).alias("n"),
+                  F.max("t").alias("last"))).localCheckpoint()
+    pairs = parts.groupBy("s", "d").agg(F.sum("part").alias("strength"),
+                                        F.sum("n").alias("n"), F.max("last").alias("last"))
+    pairs = pairs.join(_pod_factors(pairs, params), ["s", "d"], "left") \
+        .fillna({"pod": 1.0}).localCheckpoint()
+    person = (people.join(per_person, "pid", "left").join(first_given, "pid", "left")
+              .withColumn("networks", F.coalesce("networks", F.lit(0))))
+    person = _trust(person, pairs, params, asof)
+    person = _attention(person, pairs, params).localCheckpoint()
+    events.unpersist()
+    pairs = (pairs.join(person.select(F.col("pid").alias("s"), "trust", "attention"), "s")
+             .withColumn("weight", _base(F.col("strength"), params) * F.col("pod")
+                         * F.col("attention") * F.col("trust"))).localCheckpoint()
+    ranks, iterations, converged, in_graph = _pagerank(pairs, params)
+    base = 1.0 - params.damping
+    pairs = (pairs.join(ranks.select(F.col("id").alias("s"), F.col("rank").alias("rank_s")),
+                        "s", "left")
+             .withColumn("credit", F.col("weight") * (
+                 F.lit(1.0 - params.propagation_blend) + F.lit(params.propagation_blend)
+                 * F.log2(F.lit(1.0) + F.coalesce("rank_s", F.lit(base)) / F.lit(base)))))
+    pairs = pairs.localCheckpoint()
+    received = pairs.groupBy(F.col("d").alias("pid")).agg(
+        F.sum("credit").alias("raw"), F.count(F.lit(1)).alias("engagers"),
+        F.sum("n").alias("interactions"), F.max("last").alias("last_engaged"))
+    person = (person.join(received, "pid", "left")
+              .join(ranks.select(F.col("id").alias("pid"), F.col("rank").alias("pagerank")),
+                    "pid", "left")
+              .fillna({"raw": 0.0, "engagers": 0, "interactions": 0, "last_engaged": -1,
+                       "pagerank": base})
+              .withColumn("score", _scale(F.col("raw"), params))
+              .withColumn("confidence", F.bround(F.lit(1000.0) * (
+                  F.lit(1.0) - F.exp(-F.col("engagers") / F.lit(params.confidence_engagers)))
+                  * (F.lit(1.0) - F.exp(-F.col("interactions")
+                                        / F.lit(params.confidence_interactions))), 0)
+                  / F.lit(1000.0)))
+    person = _percentiles(person.localCheckpoint())
+    columns = ["id", "objecting", "score", "percentile", "confidence", "raw", "pagerank",
+               "trust", "attention", "engagers", "interactions", "last_engaged"]
+    table = _local(person.select(*columns))
+    pods = _local(_by_id(pairs.filter(F.col("pod") < 1.0), people).select(
+        "source", "target", "pod"))
+    graph = _local(_by_id(pairs, people).select("source", "target", "strength"))
+    network = _local(_network_scores(parts, pairs, person, params))
+    values = {name: table[name].to_numpy() for name in columns[2:]}
+    for name in ("engagers", "interactions", "last_engaged"):
+        values[name] = values[name].astype(np.int64)
+    for name in ("score", "percentile", "confidence", "raw", "pagerank", "trust", "attention"):
+        values[name] = np.where(table["objecting"].to_numpy(dtype=bool), np.nan,
+                                values[name].astype(np.float64))
+    networks: dict[str, dict[str, float]] = {}
+    for pid, name, value in zip(network["id"], network["network"], network["score"],
+                                strict=True):
+        networks.setdefault(str(pid), {})[str(name)] = float(value)
+    return ExternalScores(
+        ids=table["id"].to_numpy(dtype=object), values=values, network_scores=networks,
+        pod_sources=pods["source"].to_numpy(dtype=object),
+        pod_targets=pods["target"].to_numpy(dtype=object),
+        pod_factors=pods["pod"].to_numpy(dtype=np.float64),
+        pair_sources=graph["source"].to_numpy(dtype=object),
+        pair_targets=graph["target"].to_numpy(dtype=object),
+        pair_strength=graph["strength"].to_numpy(dtype=np.float64),
+        params=params, in_graph=in_graph, iterations=iterations, converged=converged,
+        seconds=time.monotonic() - started)
+
+
+def _by_id(pairs: DataFrame, people: DataFrame) -> DataFrame:
+    """``pairs`` with the person ids of both ends (``source``, ``target``)."""
+    from pyspark.sql import functions as F
+
+    return (pairs.join(people.select(F.col("pid").alias("s"), F.col("id").alias("source")), "s")
+            .join(people.select(F.col("pid").alias("d"), F.col("id").alias("target")), "d"))
+
+
+def _local(frame: DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` on the driver (through Arrow), without pyspark 3.5's warnings
+    about the newer pandas and pyarrow it runs with here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.filterwarnings("ignore", module="pyspark")
+        return frame.toPandas()
+
+
+def _events(raw: DataFrame, ends: DataFrame, params: ModelParams, asof: int) -> DataFrame:
+    """Events at or before the scoring date with both ends' people (null: no owner), the
+    kind weight, the time ``t``, and whether the event counts (inside the window, weighted).
+    Events with a negative value (a distrust rating) are not engagement credit."""
+    from pyspark.sql import functions as F
+
+    lo, hi = window_words(asof, params)
+    weights: list[Column] = []
+    for kind, weight in params.kind_weights.items():
+        try:
+            weights += [F.lit(relationship_type(kind).lower()), F.lit(float(weight))]
+        except ValueError:
+            continue  # a kind the loaders never write
+    weight_of = F.create_map(*weights)[F.col("kind")] if weights else F.lit(None)
+    source = ends.select("network", F.col("account").alias("actor"), F.col("pid").alias("s"))
+    target = ends.select("network", F.col("account").alias("target"), F.col("pid").alias("d"))
+    return (raw.filter((F.col("word") <= hi)
+                       & (F.col("value").isNull() | (F.col("value") >= 0)))
+            .join(source, ["network", "actor"], "left").join(target, ["network", "target"], "left")
+            .select("network", "s", "d", F.shiftright("word", EVENT_TIME_SHIFT).alias("t"),
+                    F.coalesce(weight_of, F.lit(0.0)).alias("weight"),
+                    (F.col("word") > lo).alias("inside"))
+            .withColumn("counted", F.col("inside") & (F.col("weight") != 0)))
+
+
+def _derived_half_life(events: DataFrame, asof: int, params: ModelParams) -> float:
+    """:func:`influence.engine.steps.activity_half_life` over the events with both ends known
+    (either end, self-engagement included)."""
+    from pyspark.sql import functions as F
+
+    known = events.filter(F.col("s").isNotNull() & F.col("d").isNotNull())
+    sides = known.select(F.col("s").alias("pid"), "t", "counted").unionByName(
+        known.select(F.col("d").alias("pid"), "t", "counted"))
+    spans = (sides.groupBy("pid")
+             .agg(F.min("t").alias("first"), F.max(F.when(F.col("counted"), F.col("t"))).alias("last"))
+             .filter(F.col("last").isNotNull())
+             .select(F.greatest(F.col("last") - F.greatest(
+                 F.col("first").cast("double"), F.lit(asof - params.window_days * DAY_S)),
+                 F.lit(0.0)).alias("span")))
+    mean = spans.agg(F.avg("span")).first()
+    return steps.half_life_of_span(None if mean is None or mean[0] is None else float(mean[0]))
+
+
+def _pod_factors(pairs: DataFrame, params: ModelParams) -> DataFrame:
+    """:func:`influence.engine.steps.pod_factors`: (s, d, pod) for the mutual pairs whose two
+    people share more than ``pod_tolerance`` mutual contacts."""
+    from pyspark.sql import functions as F
+
+    edges = pairs.select("s", "d")
+    mutual = edges.join(edges.select(F.col("d").alias("s"), F.col("s").alias("d")),
+                        ["s", "d"]).localCheckpoint()
+    contacts = mutual.select("s", F.col("d").alias("u"))
+    shared = (mutual.join(contacts, "s")
+              .join(mutual.select(F.col("s").alias("d"), F.col("d").alias("u")), ["d", "u"])
+              .groupBy("s", "d").agg(F.count(F.lit(1)).alias("shared")))
+    tolerance = params.pod_tolerance
+    return (shared.filter(F.col("shared") > tolerance)
+            .select("s", "d", F.pow(F.lit(tolerance) / F.col("shared"),
+                                    F.lit(params.pod_exponent)).alias("pod")))
+
+
+def _base(strength: Column, params: ModelParams) -> Column:
+    from pyspark.sql import functions as F
+
+    return F.log1p(strength) if params.diminishing_returns else strength
+
+
+def _trust(person: DataFrame, pairs: DataFrame, params: ModelParams, asof: int) -> DataFrame:
+    """:func:`influence.engine.steps.trust` per person."""
+    from pyspark.sql import functions as F
+
+    received = pairs.groupBy(F.col("d").alias("pid")).agg(F.sum("pod").alias("received"))
+    since = F.least("created", "first_given")
+    age = F.when(since.isNotNull(), (F.lit(asof) - since) / F.lit(DAY_S)).otherwise(0.0)
+    by_age = F.lit(1.0) - F.exp(-F.pow(age / F.lit(params.trust_age_days),
+                                       F.lit(params.trust_age_exponent)))
+    by_received = F.lit(1.0) - F.exp(-F.col("received") / F.lit(params.trust_received))
+    floor = params.trust_floor
+    return (person.join(received, "pid", "left").fillna({"received": 0.0})
+            .withColumn("trust", F.lit(floor) + F.lit(1.0 - floor)
+                        * F.greatest(by_age, by_received)))
+
+
+def _attention(person: DataFrame, pairs: DataFrame, params: ModelParams) -> DataFrame:
+    """:func:`influence.engine.steps.attention_share` per person."""
+    from pyspark.sql import functions as F
+
+    budget = params.attention_budget
+    given = pairs.groupBy(F.col("s").alias("pid")).agg(
+        F.sum(_base(F.col("strength"), params) * F.col("pod")).alias("given"))
+    return (person.join(given, "pid", "left").fillna({"given": 0.0})
+            .withColumn("attention", F.when(F.col("given") > budget,
+                                            F.lit(budget) / F.col("given")).otherwise(1.0))
+            .drop("given"))
+
+
+def _pagerank(pairs: DataFrame, params: ModelParams) -> tuple[DataFrame, int, bool, int]:
+    """GDS weighted PageRank (unnormalised; the mass of nodes without out-edges is dropped;
+    :func:`influence.engine.ranking.pagerank` with ``dangling="drop"``) on the pairs with a
+    positive weight: ``(id, rank)`` of the nodes in that graph, the iterations run, whether
+    it converged, and the node count."""
+    from pyspark.sql import functions as F
+
+    edges = pairs.filter(F.col("weight") > 0).select("s", "d", "weight")
+    out = edges.groupBy("s").agg(F.sum("weight").alias("out"))
+    norm = (edges.join(out, "s").select("s", "d", (F.col("weight") / F.col("out")).alias("x"))
+            .localCheckpoint())
+    nodes = (norm.select(F.col("s").alias("id")).union(norm.select(F.col("d").alias("id")))
+             .distinct().localCheckpoint())
+    count = nodes.count()
+    base, damping = 1.0 - params.damping, params.damping
+    ranks = nodes.withColumn("rank", F.lit(base))
+    if not count:
+        return ranks, 0, True, 0
+    iterations, converged = 0, False
+    for iterations in range(1, params.max_iterations + 1):  # noqa: B007
+        sent = (norm.join(ranks.select(F.col("id").alias("s"), "rank"), "s")
+                .groupBy(F.col("d").alias("id")).agg(F.sum(F.col("x") * F.col("rank"))
+                                                     .alias("sent")))
+        new = (ranks.join(sent, "id", "left")
+               .select("id", F.col("rank").alias("old"),
+                       (F.lit(base) + F.lit(damping) * F.coalesce("sent", F.lit(0.0)))
+                       .alias("rank"))
+               .localCheckpoint())
+        delta = new.agg(F.max(F.abs(F.col("rank") - F.col("old")))).first()
+        ranks = new.select("id", "rank")
+        if delta is not None and delta[0] is not None and float(delta[0]) < params.tolerance:
+            converged = True
+            break
+    return ranks, iterations, converged, count
+
+
+def _scale(raw: Column, params: ModelParams) -> Column:
+    """:func:`influence.engine.steps.scale`."""
+    from pyspark.sql import functions as F
+
+    log = F.log1p(F.greatest(raw, F.lit(0.0)))
+    return F.bround(F.lit(100.0) * (F.lit(1.0) + F.lit(99.0) * log
+                                    / (log + F.lit(float(np.log1p(params.score_midpoint))))),
+                    0) / F.lit(100.0)
+
+
+def _percentiles(person: DataFrame) -> DataFrame:
+    """:func:`influence.engine.steps.percentiles` over the people who do not object: from
+    the counts of each distinct score (at most 9,901 on the 1-100 scale, rounded to 0.01)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    scored = person.filter(~F.col("objecting"))
+    counts = scored.groupBy("score").agg(F.count(F.lit(1)).alias("here"))
+    total = scored.count()
+    ordered = Window.orderBy("score").rowsBetween(Window.unboundedPreceding, -1)
+    below = counts.select("score", F.coalesce(F.sum("here").over(ordered), F.lit(0))
+                          .alias("below"))
+    value = F.bround(F.lit(1000.0) * F.col("below") / F.lit(max(total, 1)), 0) / F.lit(10.0)
+    return person.join(F.broadcast(below.select("score", value.alias("percentile"))), "score",
+                       "left")
+
+
+def _network_scores(parts: DataFrame, pairs: DataFrame, person: DataFrame,
+                    params: ModelParams) -> DataFrame:
+    """Per-network sub-scores ``(id, network, score)`` of the people who do not object and
+    have accounts on several networks: each pair's credit shared out by the networks its
+    strength came from."""
+    from pyspark.sql import functions as F
+
+    several = person.filter((F.col("networks") > 1) & ~F.col("objecting")).select(
+        F.col("pid").alias("d"), "id")
+    share = F.when(F.col("strength") > 0, F.col("part") / F.col("strength")).otherwise(0.0)
+    credited = (parts.join(several, "d")
+                .join(pairs.select("s", "d", "strength", "credit"), ["s", "d"])
+                .groupBy("id", "network").agg(F.sum(F.col("credit") * share).alias("raw")))
+    return credited.select("id", "network", _scale(F.col("raw"), params).alias("score"))
+
