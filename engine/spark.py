@@ -41,6 +41,11 @@ LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
 """Spark's log configuration while the engine runs (errors only)."""
 
 
+BROADCAST_RANKS = 2_000_000
+"""PageRank sends the ranks to every task (instead of shuffling the edges to them) up to this
+many nodes (16 bytes each)."""
+
+
 @dataclass(frozen=True)
 class SparkOptions:
     """Where and how Spark runs (``master`` as ``spark-submit --master`` takes it)."""
@@ -317,7 +322,10 @@ def _pagerank(pairs: DataFrame, params: ModelParams) -> tuple[DataFrame, int, bo
         return ranks, 0, True, 0
     iterations, converged = 0, False
     for iterations in range(1, params.max_iterations + 1):  # noqa: B007
-        sent = (norm.join(ranks.select(F.col("id").alias("s"), "rank"), "s")
+        by_source = ranks.select(F.col("id").alias("s"), "rank")
+        if count <= BROADCAST_RANKS:  # every task gets the ranks: the edges stay where they are
+            by_source = F.broadcast(by_source)
+        sent = (norm.join(by_source, "s")
                 .groupBy(F.col("d").alias("id")).agg(F.sum(F.col("x") * F.col("rank"))
                                                      .alias("sent")))
         new = (ranks.join(sent, "id", "left")

@@ -1,0 +1,150 @@
+"""The Spark engine beside the single-machine path, same run, same data (issue 21).
+
+For each size (default 1,000,000, 10,000,000 and 30,000,000 generated interactions among a
+tenth as many accounts, as bench/recompute.py generates them), the file is first-loaded into
+an empty scratch server of the benchmark's own (``neo4j-admin database import``), then:
+
+* **single machine**: ``compute_scores`` (the GDS recompute, warmed by one untimed run);
+  beside it the bare GDS
+  anchor of bench/recompute.py (decayed Cypher projection + ``gds.pageRank.write``);
+* **Spark** (``local[N]`` on this machine): the event log written from the graph
+  (``influence log write``), ``engine.spark.score_log`` on it, and the results written back
+  to Neo4j (``scoring.write_external``), each timed.
+
+Peak RSS is sampled for the Neo4j server, this process (the single-machine client) and the
+Spark driver's JVM. Each size runs once (``--repeat`` for more; the median is reported).
+
+Usage (nothing else running on the machine):
+
+    .venv/bin/python bench/spark.py                          # 1M, 10M, 30M
+    .venv/bin/python bench/spark.py --sizes 1000000 --repeat 3
+
+Results are printed and appended to ``bench/results/spark.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from influence import localdb
+from influence.engine import spark as spark_engine
+from influence.engine.scoring import compute_scores, resolve, write_external
+from influence.eventlog import write_log
+from influence.settings import Settings
+from influence.store import Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (
+    RESULTS,
+    START,
+    YEAR_S,
+    PeakRss,
+    append,
+    conditions,
+    first_load,
+    generated,
+    scratch_settings,
+    timed,
+)
+from recompute import anchor, server_pid
+
+
+def spark_jvm() -> int:
+    """The pid of the Spark driver's JVM (a child of this process)."""
+    for child in psutil.Process().children(recursive=True):
+        if "java" in child.name() and "org.apache.spark.deploy.SparkSubmit" in child.cmdline():
+            return child.pid
+    raise SystemExit("no Spark JVM found beside this process")
+
+
+def one_round(store: Store, spark: Any, settings: Settings, log: Path,
+              asof: int) -> dict[str, float]:
+    """Seconds of each step: the single-machine recompute, the bare anchor, then the Spark
+    path (log export, scoring, write-back)."""
+    times = {"gds": timed(lambda: compute_scores(store, settings.model, asof=asof))}
+    half_life_s = resolve(store, settings.model).half_life_s  # the one the recompute derived
+    times["anchor"] = anchor(store, asof, half_life_s)
+    times["log"] = timed(lambda: write_log(store, log))
+    clock = time.perf_counter()
+    result = spark_engine.score_log(spark, log, settings.model, asof)
+    times["spark"] = time.perf_counter() - clock
+    times["write"] = timed(lambda: write_external(store, result, asof))
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*",
+                        default=[1_000_000, 10_000_000, 30_000_000])
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--heap", default="4g", help="the scratch server's heap")
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--driver-memory", default="8g")
+    parser.add_argument("--port", type=int, default=7797)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-spark")
+    parser.add_argument("--out", type=Path, default=RESULTS / "spark.md")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    settings = scratch_settings(args.work, args.port, heap_size=args.heap)
+    localdb.start(settings, progress=print)
+    load_before = os.getloadavg()
+    clock = time.perf_counter()
+    spark = spark_engine.session(spark_engine.SparkOptions(args.master, args.driver_memory))
+    spark.range(1).count()
+    startup = time.perf_counter() - clock
+    jvm = spark_jvm()
+    rows, notes = [], [f"Spark session start ({args.master}, driver memory "
+                       f"{args.driver_memory}): {startup:.1f} s, not counted below."]
+    asof = START + YEAR_S
+    try:
+        for size in args.sizes:
+            path = generated(args.work, size, max(1000, size // 10))
+            loaded = first_load(settings, path)["total_s"]
+            print(f"[{size:,}] first load {loaded:.1f} s", flush=True)
+            times: dict[str, list[float]] = {}
+            with Store(settings) as store:  # warm: the server's caches and JIT, as in use
+                compute_scores(store, settings.model, asof=asof)
+            with Store(settings) as store, PeakRss(server_pid(settings)) as server, \
+                    PeakRss(os.getpid()) as client, PeakRss(jvm) as driver:
+                for _ in range(args.repeat):
+                    for step, seconds in one_round(store, spark, settings,
+                                                   args.work / f"log-{size}", asof).items():
+                        times.setdefault(step, []).append(seconds)
+                    print(f"[{size:,}] " + ", ".join(f"{k} {v[-1]:.1f} s"
+                                                     for k, v in times.items()), flush=True)
+            med = {k: statistics.median(v) for k, v in times.items()}
+            spark_total = med["log"] + med["spark"] + med["write"]
+            rows.append(
+                f"| {size:,} | {loaded:.0f} s | {med['anchor']:.1f} s | {med['gds']:.1f} s | "
+                f"{med['log']:.1f} s | {med['spark']:.1f} s | {med['write']:.1f} s | "
+                f"{spark_total:.1f} s | **{med['gds'] / med['spark']:.2f}x** | "
+                f"{server.peak:,.0f} / {client.peak:,.0f} / {driver.peak:,.0f} MB |")
+    finally:
+        spark.stop()
+        localdb.stop(settings)
+    text = "\n".join([
+        f"## Spark engine against the single machine "
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
+        conditions(load_before, settings, args.repeat).replace(
+            "Ratio = anchor time / our time (>= 1: ours is faster).",
+            "Ratio = single-machine recompute / Spark scoring (>= 1: Spark is faster)."), "",
+        "| interactions | first load (import) | bare GDS anchor | single-machine recompute "
+        "| Spark: log export | Spark: score_log | Spark: write-back | Spark total | ratio "
+        "| peak RSS server / client / Spark JVM |",
+        "|---|---|---|---|---|---|---|---|---|---|", *rows, "", *notes,
+        f"Machine: {psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GB.",
+        ""])
+    append(args.out, text)
+
+
+if __name__ == "__main__":
+    main()
