@@ -22,7 +22,9 @@ from pydantic import SecretStr
 from rich.table import Table
 
 from influence.cli.output import bars, fmt, markdown_table, out, rich_table, say, write_text
+from influence.errors import InvalidInputError
 from influence.evaluation import run as jobs
+from influence.evaluation.communities import Evaluated
 from influence.evaluation.holdout import NDCG_KS, OURS, EvaluationReport, Shift
 from influence.evaluation.suite import FARM_GOAL, POD_GOAL, PREDICTION_GOAL, SUITE, SuiteReport
 from influence.evaluation.topics import TopicEvaluationReport
@@ -39,7 +41,6 @@ ServerOption = Annotated[str | None, typer.Option(
 PasswordOption = Annotated[str | None, typer.Option(envvar="INFLUENCE_EVAL_NEO4J_PASSWORD",
                                                     help="Password for --neo4j-uri.")]
 WipeOption = Annotated[bool, typer.Option(help="Consent to wiping the --neo4j-uri database.")]
-AlgorithmOption = Annotated[str, typer.Option(help="louvain or leiden (GDS).")]
 
 
 def with_password(settings: Settings, password: str | None) -> Settings:
@@ -459,6 +460,15 @@ def evaluate_keywords(
         write_text(markdown_out, markdown_table(columns, rows))
 
 
+def _evaluated(value: str) -> Evaluated:
+    if value == "spark-lpa":
+        return "spark-lpa"
+    try:
+        return community_algorithm(value)
+    except InvalidInputError as error:
+        raise InvalidInputError(error.message, hint="Use louvain, leiden or spark-lpa.") from None
+
+
 @app.command("communities")
 def evaluate_communities(
     edges: Annotated[Path, typer.Option(help="Edge list 'SRC DST [WEIGHT]' per line, or a "
@@ -468,16 +478,18 @@ def evaluate_communities(
                                                 "(optional for GML).")] = None,
     directed: Annotated[bool, typer.Option(help="Keep edge directions (Louvain only).")]
     = False,
-    algorithm: AlgorithmOption = "louvain",
+    algorithm: Annotated[str, typer.Option(
+        help="louvain or leiden (GDS), or spark-lpa (label propagation on Spark, local[2]).")]
+    = "louvain",
     label_attribute: Annotated[str, typer.Option(help="GML node attribute holding the "
                                                  "label.")] = "value",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Detect communities on a labelled graph with GDS; report NMI, ARI and modularity.
+    """Detect communities on a labelled graph; report NMI, ARI and modularity.
 
     Nothing is written to the database: the edges go straight into a GDS in-memory graph
     that is dropped afterwards. If the local server is not running, a scratch one is started
-    and stopped.
+    and stopped. spark-lpa needs no database.
 
     Example: influence evaluate communities
     --edges ../shared/data/snap-email-eu-core/email-Eu-core.txt
@@ -486,7 +498,7 @@ def evaluate_communities(
     with bars(show=False) as progress_bars:
         result = jobs.evaluate_communities(get_settings(), edges, labels,
                                            label_attribute=label_attribute, directed=directed,
-                                           algorithm=community_algorithm(algorithm),
+                                           algorithm=_evaluated(algorithm),
                                            progress=progress_bars)
     if as_json:
         out.print_json(json.dumps({"edges_file": str(edges), **asdict(result)}))

@@ -1,14 +1,20 @@
 """Community detection against ground-truth labels: NMI, ARI and modularity (GDS Louvain or
-Leiden on a labelled graph such as email-Eu-core's departments or polbooks' leanings)."""
+Leiden, or label propagation on Spark, on a labelled graph such as email-Eu-core's departments
+or polbooks' leanings)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 from influence.engine.communities import Algorithm, detect_partition
 from influence.loaders.labelled import LabelledGraph
 from influence.store import QueryRunner
+
+Evaluated = Algorithm | Literal["spark-lpa"]
+"""What the evaluation compares: GDS's algorithms, or Spark's label propagation
+(:func:`influence.engine.spark.label_propagation`, the one that runs at Spark's scale)."""
 
 
 @dataclass(frozen=True)
@@ -43,15 +49,18 @@ def _modularity(edges: dict[tuple[int, int], float], nodes: int, partition: list
     return float(modularity(g, list(groups.values()), weight="weight"))
 
 
-def evaluate_communities(store: QueryRunner, graph: LabelledGraph, *, directed: bool = False,
-                         algorithm: Algorithm = "louvain") -> CommunityEvaluation:
-    """Detect communities on a labelled graph with GDS and compare them to the labels.
+def evaluate_communities(store: QueryRunner | None, graph: LabelledGraph, *,
+                         directed: bool = False,
+                         algorithm: Evaluated = "louvain") -> CommunityEvaluation:
+    """Detect communities on a labelled graph and compare them to the labels.
 
     The edge list goes straight into a GDS in-memory graph
     (:func:`influence.engine.communities.detect_partition`; nothing is written to the
     database). Undirected (default): ``a-b`` and ``b-a`` merge into one edge of
     summed weight. ``directed`` keeps directions for Louvain and modularity (Leiden needs an
     undirected graph and always symmetrises). Nodes without an edge are singleton communities.
+    ``spark-lpa`` runs label propagation in a local Spark session instead (undirected; no
+    ``store`` needed).
 
     Returns:
         NMI and ARI (scikit-learn) of the found communities against the labels over the
@@ -66,7 +75,15 @@ def evaluate_communities(store: QueryRunner, graph: LabelledGraph, *, directed: 
         key = (a, b) if directed else (min(a, b), max(a, b))
         merged[key] = merged.get(key, 0.0) + w
     nodes = len(graph.names)
-    partition = detect_partition(store, merged, nodes, algorithm=algorithm, directed=directed)
+    if algorithm == "spark-lpa":
+        from influence.engine import spark
+
+        partition, _ = spark.label_propagation(spark.session(), merged, nodes)
+    else:
+        if store is None:
+            raise ValueError("GDS algorithms need a store")
+        partition = detect_partition(store, merged, nodes, algorithm=algorithm,
+                                     directed=directed)
     labelled = sorted(graph.labels)
     truth = [graph.labels[n] for n in labelled]
     found = [partition[n] for n in labelled]

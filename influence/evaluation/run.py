@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from influence import localdb
-from influence.engine.communities import Algorithm
 from influence.errors import InvalidInputError
-from influence.evaluation.communities import CommunityEvaluation
+from influence.evaluation.communities import CommunityEvaluation, Evaluated
 from influence.evaluation.datasets import read_dataset
 from influence.evaluation.holdout import EvaluationOptions, EvaluationReport, events_of, parse_cut
 from influence.evaluation.scratch import scratch_store
@@ -122,9 +121,10 @@ def evaluate_topics(settings: Settings, dump: Path, *, cut: str = "0.8", min_peo
 
 def evaluate_communities(settings: Settings, edges: Path, labels: Path | None = None, *,
                          label_attribute: str = "value", directed: bool = False,
-                         algorithm: Algorithm = "louvain",
+                         algorithm: Evaluated = "louvain",
                          progress: Progress = SILENT) -> CommunityEvaluation:
-    """GDS communities on a labelled graph against its labels (nothing is written).
+    """Communities (GDS, or Spark's label propagation) on a labelled graph against its
+    labels (nothing is written).
 
     Runs on the configured server, or on a scratch one when the local server is not running.
     """
@@ -132,6 +132,8 @@ def evaluate_communities(settings: Settings, edges: Path, labels: Path | None = 
     from influence.loaders.labelled import read_labelled
 
     graph = read_labelled(edges, labels, label_attribute)
+    if algorithm == "spark-lpa":  # no database
+        return run(None, graph, directed=directed, algorithm=algorithm)
     if settings.uses_local_server and not localdb.status(settings).running:
         with scratch_store(settings, say=progress.note) as store:
             return run(store, graph, directed=directed, algorithm=algorithm)

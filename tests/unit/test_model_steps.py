@@ -34,6 +34,9 @@ def test_the_half_life_is_half_the_mean_activity_span_within_bounds() -> None:
     assert steps.activity_half_life(same_day, same_day, asof, 730 * DAY_S) == 1.0
     assert steps.activity_half_life(same_day, np.array([-1]), asof,
                                     730 * DAY_S) == FALLBACK_HALF_LIFE_DAYS
+    # the rule both engines share, from the mean span alone (the Spark engine's input)
+    assert steps.half_life_of_span(30 * DAY_S) == 15.0
+    assert steps.half_life_of_span(None) == FALLBACK_HALF_LIFE_DAYS
 
 
 def test_trust_starts_slowly_with_age_and_fully_when_engaged() -> None:
