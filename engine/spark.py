@@ -202,8 +202,8 @@ def _truncated(frame: DataFrame) -> DataFrame:
 
     checkpoint = frame.localCheckpoint()
     session = checkpoint.sparkSession
-    return DataFrame(session._jsparkSession.createDataFrame(  # noqa: SLF001
-        checkpoint._jdf.rdd(), checkpoint._jdf.schema()), session)  # noqa: SLF001
+    return DataFrame(session._jsparkSession.createDataFrame(
+        checkpoint._jdf.rdd(), checkpoint._jdf.schema()), session)
 
 
 def _by_id(pairs: DataFrame, people: DataFrame) -> DataFrame:
@@ -258,7 +258,8 @@ def _derived_half_life(events: DataFrame, asof: int, params: ModelParams) -> flo
     sides = known.select(F.col("s").alias("pid"), "t", "counted").unionByName(
         known.select(F.col("d").alias("pid"), "t", "counted"))
     spans = (sides.groupBy("pid")
-             .agg(F.min("t").alias("first"), F.max(F.when(F.col("counted"), F.col("t"))).alias("last"))
+             .agg(F.min("t").alias("first"),
+                  F.max(F.when(F.col("counted"), F.col("t"))).alias("last"))
              .filter(F.col("last").isNotNull())
              .select(F.greatest(F.col("last") - F.greatest(
                  F.col("first").cast("double"), F.lit(asof - params.window_days * DAY_S)),
@@ -436,7 +437,7 @@ def label_propagation(spark: SparkSession, edges: Mapping[tuple[int, int], float
     labels = (spark.range(nodes).join(degree, "id", "left").fillna({"k": 0.0})
               .select("id", F.col("id").alias("label"), "k").localCheckpoint())
     rounds, quiet = 0, 0
-    for rounds in range(1, max_iterations + 1):  # noqa: B007
+    for rounds in range(1, max_iterations + 1):
         volume = labels.groupBy("label").agg(F.sum("k").alias("vol"))
         own = labels.select(F.col("id").alias("a"), F.col("label").alias("own"),
                             F.col("k").alias("ka"))
