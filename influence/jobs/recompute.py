@@ -16,7 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from influence.engine import generation
 from influence.engine.communities import (
@@ -41,6 +41,7 @@ from influence.store import QueryRunner
 ALGORITHMS: tuple[Algorithm, ...] = ("louvain", "leiden")
 Engine = Literal["gds", "spark"]
 ENGINES: tuple[Engine, ...] = ("gds", "spark")
+Name = TypeVar("Name", bound=str)
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,21 @@ class RecomputeReport:
     seconds: float
 
 
+def _one_of(value: str, known: tuple[Name, ...], what: str) -> Name:
+    for name in known:
+        if value == name:
+            return name
+    raise InvalidInputError(f"Unknown {what} {value!r}.",
+                            hint=f"Use {' or '.join(known)}.")
+
+
 def algorithm(value: str) -> Algorithm:
     """The community algorithm named ``value``.
 
     Raises:
         InvalidInputError: not ``louvain`` or ``leiden``.
     """
-    for known in ALGORITHMS:
-        if value == known:
-            return known
-    raise InvalidInputError(f"Unknown algorithm {value!r}.", hint="Use louvain or leiden.")
+    return _one_of(value, ALGORITHMS, "algorithm")
 
 
 def engine(value: str) -> Engine:
@@ -82,10 +88,7 @@ def engine(value: str) -> Engine:
     Raises:
         InvalidInputError: not ``gds`` or ``spark``.
     """
-    for known in ENGINES:
-        if value == known:
-            return known
-    raise InvalidInputError(f"Unknown engine {value!r}.", hint="Use gds or spark.")
+    return _one_of(value, ENGINES, "engine")
 
 
 def score_on_spark(store: QueryRunner, params: ModelParams, asof: int, job: SparkJob,
