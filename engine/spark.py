@@ -110,59 +110,96 @@ def score_log(spark: SparkSession, log: Path, params: ModelParams,
                                 hint="Write one with `influence log write DIR`.")
     people = (spark.read.parquet(str(log / "people.parquet"))
               .withColumn("pid", F.monotonically_increasing_id()).localCheckpoint())
-    accounts = spark.read.parquet(str(log / "accounts.parquet"))
-    owned = accounts.join(people.select(F.col("id").alias("person"), "pid"), "person")
-    per_person = owned.groupBy("pid").agg(
-        F.min(F.when(F.col("created_at") >= 0, F.col("created_at"))).alias("created"),
-        F.countDistinct("network").alias("networks"))
+    owned = spark.read.parquet(str(log / "accounts.parquet")).join(
+        people.select(F.col("id").alias("person"), "pid"), "person")
     ends = owned.select("network", F.col("id").alias("account"), "pid")
     # Read once, kept for the half-life and the pairs (memory, spilling to disk).
     events = _events(spark.read.parquet(str(log / "events")), ends, params, asof).persist()
     if params.half_life_days is None:
         params = params.with_half_life(_derived_half_life(events, asof, params))
-    events = events.withColumn("part", F.col("weight") * F.pow(
+    parts, pairs, first_given = _pairs(events, params, asof)
+    person = (people.join(owned.groupBy("pid").agg(
+        F.min(F.when(F.col("created_at") >= 0, F.col("created_at"))).alias("created"),
+        F.countDistinct("network").alias("networks")), "pid", "left")
+        .join(first_given, "pid", "left")
+        .withColumn("networks", F.coalesce("networks", F.lit(0))))
+    person = _attention(_trust(person, pairs, params, asof), pairs, params).localCheckpoint()
+    events.unpersist()
+    pairs = (pairs.join(person.select(F.col("pid").alias("s"), "trust", "attention"), "s")
+             .withColumn("weight", _base(F.col("strength"), params) * F.col("pod")
+                         * F.col("attention") * F.col("trust"))).localCheckpoint()
+    ranks, iterations, converged, in_graph = _pagerank(pairs, params)
+    pairs = _credit(pairs, ranks, params).localCheckpoint()
+    person = _percentiles(_scores(person, pairs, ranks, params).localCheckpoint())
+    return _collected(person, pairs, parts, people, params, in_graph=in_graph,
+                      iterations=iterations, converged=converged,
+                      seconds=time.monotonic() - started)
+
+
+def _pairs(events: DataFrame, params: ModelParams,
+           asof: int) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """Steps 1 and 3: the decayed strength of every (engager, target, network) part and of
+    every pair (with its count, last event and pod factor), and each engager's first
+    engagement given (for the trust's age)."""
+    from pyspark.sql import functions as F
+
+    decayed = events.withColumn("part", F.col("weight") * F.pow(
         F.lit(2.0), (F.col("t") - F.lit(asof)) / F.lit(params.half_life_s)))
-    valid = events.filter(F.col("s").isNotNull() & F.col("d").isNotNull()
-                          & (F.col("s") != F.col("d")))
+    valid = decayed.filter(F.col("s").isNotNull() & F.col("d").isNotNull()
+                           & (F.col("s") != F.col("d")))
     first_given = valid.groupBy(F.col("s").alias("pid")).agg(F.min("t").alias("first_given"))
     parts = (valid.filter("counted").groupBy("s", "d", "network")
              .agg(F.sum("part").alias("part"), F.count(F.lit(1)).alias("n"),
                   F.max("t").alias("last"))).localCheckpoint()
     pairs = parts.groupBy("s", "d").agg(F.sum("part").alias("strength"),
                                         F.sum("n").alias("n"), F.max("last").alias("last"))
-    pairs = pairs.join(_pod_factors(pairs, params), ["s", "d"], "left") \
-        .fillna({"pod": 1.0}).localCheckpoint()
-    person = (people.join(per_person, "pid", "left").join(first_given, "pid", "left")
-              .withColumn("networks", F.coalesce("networks", F.lit(0))))
-    person = _trust(person, pairs, params, asof)
-    person = _attention(person, pairs, params).localCheckpoint()
-    events.unpersist()
-    pairs = (pairs.join(person.select(F.col("pid").alias("s"), "trust", "attention"), "s")
-             .withColumn("weight", _base(F.col("strength"), params) * F.col("pod")
-                         * F.col("attention") * F.col("trust"))).localCheckpoint()
-    ranks, iterations, converged, in_graph = _pagerank(pairs, params)
+    pairs = (pairs.join(_pod_factors(pairs, params), ["s", "d"], "left")
+             .fillna({"pod": 1.0}).localCheckpoint())
+    return parts, pairs, first_given
+
+
+def _credit(pairs: DataFrame, ranks: DataFrame, params: ModelParams) -> DataFrame:
+    """Step 7: every pair's credit from its weight and its engager's PageRank standing."""
+    from pyspark.sql import functions as F
+
     base = 1.0 - params.damping
-    pairs = (pairs.join(ranks.select(F.col("id").alias("s"), F.col("rank").alias("rank_s")),
-                        "s", "left")
-             .withColumn("credit", F.col("weight") * (
-                 F.lit(1.0 - params.propagation_blend) + F.lit(params.propagation_blend)
-                 * F.log2(F.lit(1.0) + F.coalesce("rank_s", F.lit(base)) / F.lit(base)))))
-    pairs = pairs.localCheckpoint()
+    return (pairs.join(ranks.select(F.col("id").alias("s"), F.col("rank").alias("rank_s")),
+                       "s", "left")
+            .withColumn("credit", F.col("weight") * (
+                F.lit(1.0 - params.propagation_blend) + F.lit(params.propagation_blend)
+                * F.log2(F.lit(1.0) + F.coalesce("rank_s", F.lit(base)) / F.lit(base)))))
+
+
+def _scores(person: DataFrame, pairs: DataFrame, ranks: DataFrame,
+            params: ModelParams) -> DataFrame:
+    """Steps 8 and 10: raw credit, engagers, interactions and last engagement per person,
+    their PageRank, the 1-100 score and the confidence."""
+    from pyspark.sql import functions as F
+
     received = pairs.groupBy(F.col("d").alias("pid")).agg(
         F.sum("credit").alias("raw"), F.count(F.lit(1)).alias("engagers"),
         F.sum("n").alias("interactions"), F.max("last").alias("last_engaged"))
-    person = (person.join(received, "pid", "left")
-              .join(ranks.select(F.col("id").alias("pid"), F.col("rank").alias("pagerank")),
-                    "pid", "left")
-              .fillna({"raw": 0.0, "engagers": 0, "interactions": 0, "last_engaged": -1,
-                       "pagerank": base})
-              .withColumn("score", _scale(F.col("raw"), params))
-              .withColumn("confidence", F.bround(F.lit(1000.0) * (
-                  F.lit(1.0) - F.exp(-F.col("engagers") / F.lit(params.confidence_engagers)))
-                  * (F.lit(1.0) - F.exp(-F.col("interactions")
-                                        / F.lit(params.confidence_interactions))), 0)
-                  / F.lit(1000.0)))
-    person = _percentiles(person.localCheckpoint())
+    engaged = F.lit(1.0) - F.exp(-F.col("engagers") / F.lit(params.confidence_engagers))
+    interacted = F.lit(1.0) - F.exp(-F.col("interactions")
+                                    / F.lit(params.confidence_interactions))
+    return (person.join(received, "pid", "left")
+            .join(ranks.select(F.col("id").alias("pid"), F.col("rank").alias("pagerank")),
+                  "pid", "left")
+            .fillna({"raw": 0.0, "engagers": 0, "interactions": 0, "last_engaged": -1,
+                     "pagerank": 1.0 - params.damping})
+            .withColumn("score", _scale(F.col("raw"), params))
+            .withColumn("confidence",
+                        # (1000 * a) * b, in numpy's order: the same rounding
+                        F.bround(F.lit(1000.0) * engaged * interacted, 0) / F.lit(1000.0)))
+
+
+def _collected(person: DataFrame, pairs: DataFrame, parts: DataFrame, people: DataFrame,
+               params: ModelParams, *, in_graph: int, iterations: int, converged: bool,
+               seconds: float) -> ExternalScores:
+    """The run on the driver: one row per person, per pod pair, per pair and per network
+    sub-score."""
+    from pyspark.sql import functions as F
+
     columns = ["id", "objecting", "score", "percentile", "confidence", "raw", "pagerank",
                "trust", "attention", "engagers", "interactions", "last_engaged"]
     table = _local(person.select(*columns))
@@ -189,7 +226,7 @@ def score_log(spark: SparkSession, log: Path, params: ModelParams,
         pair_targets=graph["target"].to_numpy(dtype=object),
         pair_strength=graph["strength"].to_numpy(dtype=np.float64),
         params=params, in_graph=in_graph, iterations=iterations, converged=converged,
-        seconds=time.monotonic() - started)
+        seconds=seconds)
 
 
 def _truncated(frame: DataFrame) -> DataFrame:
