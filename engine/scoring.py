@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -201,9 +201,7 @@ def compute_scores_with_pairs(store: QueryRunner, params: ModelParams,
     values = {"score": score, "percentile": percentile, "confidence": conf, "raw": raw,
               "pagerank": pagerank, "trust": trust, "attention": share,
               "engagers": engagers, "interactions": interactions, "last_engaged": last}
-    for name in ("score", "percentile", "confidence", "raw", "pagerank", "trust",
-                 "attention"):
-        values[name] = np.where(scored, values[name], np.nan)
+    _clear_unscored(values, scored)
     pods = np.flatnonzero(pod < 1.0)
     _write_run(store, run, slots, values=values,
                pods=(pairs.source[pods], pairs.target[pods], pod[pods]),
@@ -219,9 +217,10 @@ class ExternalScores:
     keyed by person id: what :func:`write_external` stores as the GDS recompute would.
 
     ``values`` has one entry per person in ``ids`` for each of score, percentile, confidence,
-    raw, pagerank, trust, attention (NaN for people who object), engagers, interactions and
-    last_engaged; ``network_scores`` maps a person id to ``{network: sub-score}``; the pod
-    arrays are the discounted pairs, the pair arrays every engager -> target pair.
+    raw, pagerank, trust, attention, engagers, interactions and last_engaged (the graph's
+    objections decide which people are cleared); ``network_scores`` maps a person id to
+    ``{network: sub-score}``; the pod arrays are the discounted pairs, the pair arrays every
+    engager -> target pair.
     """
 
     ids: np.ndarray
@@ -254,7 +253,7 @@ def write_external(store: QueryRunner, result: ExternalScores,
     owners = read_owners(store, people.nodes)
     ids = np.array(people.ids, dtype=object)
     lookup = Lookup(ids.astype(str))
-    at = lookup.find(result.ids.astype(str)) if len(result.ids) else np.zeros(0, np.int64)
+    at = lookup.find(result.ids.astype(str))
     if len(at) != people.size or (at < 0).any():
         raise InvalidInputError(
             f"The computed run has {len(result.ids)} people, the graph {people.size}; they "
@@ -267,9 +266,7 @@ def write_external(store: QueryRunner, result: ExternalScores,
         value[at] = column
         values[name] = value
     scored = ~people.objecting
-    for name in ("score", "percentile", "confidence", "raw", "pagerank", "trust",
-                 "attention"):
-        values[name] = np.where(scored, values[name], np.nan)
+    _clear_unscored(values, scored)
     names = owners.network_names
     code = {name: i for i, name in enumerate(names)}
     network_scores = {int(i): {code[n]: v for n, v in result.network_scores[pid].items()}
@@ -289,10 +286,16 @@ def write_external(store: QueryRunner, result: ExternalScores,
     graph = PairGraph(people.nodes[lookup.find(result.pair_sources.astype(str))],
                       people.nodes[lookup.find(result.pair_targets.astype(str))],
                       result.pair_strength)
-    seconds = result.seconds + time.monotonic() - started
-    return (ScoreRun(run_id, asof, run.half_life_days, result.in_graph,
-                     len(result.pair_sources), result.iterations, result.converged, seconds),
-            graph)
+    return replace(run, seconds=result.seconds + time.monotonic() - started), graph
+
+
+UNSCORED = ("score", "percentile", "confidence", "raw", "pagerank", "trust", "attention")
+"""The run's values that people who object to profiling do not get (NaN)."""
+
+
+def _clear_unscored(values: dict[str, np.ndarray], scored: np.ndarray) -> None:
+    for name in UNSCORED:
+        values[name] = np.where(scored, values[name], np.nan)
 
 
 def _assign_slots(store: QueryRunner, people: People) -> np.ndarray:

@@ -29,7 +29,7 @@ import numpy as np
 from influence.domain import EVENT_TIME_SHIFT, relationship_type
 from influence.engine import steps
 from influence.engine.model import ModelParams
-from influence.engine.scoring import ExternalScores, window_words
+from influence.engine.scoring import UNSCORED, ExternalScores, window_words
 from influence.errors import InvalidInputError
 from influence.timeutil import DAY_S
 
@@ -200,19 +200,18 @@ def _collected(person: DataFrame, pairs: DataFrame, parts: DataFrame, people: Da
     sub-score."""
     from pyspark.sql import functions as F
 
-    columns = ["id", "objecting", "score", "percentile", "confidence", "raw", "pagerank",
+    columns = ["id", "score", "percentile", "confidence", "raw", "pagerank",
                "trust", "attention", "engagers", "interactions", "last_engaged"]
     table = _local(person.select(*columns))
     pods = _local(_by_id(pairs.filter(F.col("pod") < 1.0), people).select(
         "source", "target", "pod"))
     graph = _local(_by_id(pairs, people).select("source", "target", "strength"))
     network = _local(_network_scores(parts, pairs, person, params))
-    values = {name: table[name].to_numpy() for name in columns[2:]}
+    values = {name: table[name].to_numpy() for name in columns[1:]}
     for name in ("engagers", "interactions", "last_engaged"):
         values[name] = values[name].astype(np.int64)
-    for name in ("score", "percentile", "confidence", "raw", "pagerank", "trust", "attention"):
-        values[name] = np.where(table["objecting"].to_numpy(dtype=bool), np.nan,
-                                values[name].astype(np.float64))
+    for name in UNSCORED:
+        values[name] = values[name].astype(np.float64)
     networks: dict[str, dict[str, float]] = {}
     for pid, name, value in zip(network["id"], network["network"], network["score"],
                                 strict=True):

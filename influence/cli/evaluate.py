@@ -22,13 +22,12 @@ from pydantic import SecretStr
 from rich.table import Table
 
 from influence.cli.output import bars, fmt, markdown_table, out, rich_table, say, write_text
-from influence.errors import InvalidInputError
 from influence.evaluation import run as jobs
-from influence.evaluation.communities import Evaluated
+from influence.evaluation.communities import EVALUATED
 from influence.evaluation.holdout import NDCG_KS, OURS, EvaluationReport, Shift
 from influence.evaluation.suite import FARM_GOAL, POD_GOAL, PREDICTION_GOAL, SUITE, SuiteReport
 from influence.evaluation.topics import TopicEvaluationReport
-from influence.jobs.recompute import algorithm as community_algorithm
+from influence.jobs.recompute import one_of
 from influence.settings import Settings, get_settings
 
 app = typer.Typer(help="Measure what the scores and communities are worth on real data.",
@@ -460,15 +459,6 @@ def evaluate_keywords(
         write_text(markdown_out, markdown_table(columns, rows))
 
 
-def _evaluated(value: str) -> Evaluated:
-    if value == "spark-lpa":
-        return "spark-lpa"
-    try:
-        return community_algorithm(value)
-    except InvalidInputError as error:
-        raise InvalidInputError(error.message, hint="Use louvain, leiden or spark-lpa.") from None
-
-
 @app.command("communities")
 def evaluate_communities(
     edges: Annotated[Path, typer.Option(help="Edge list 'SRC DST [WEIGHT]' per line, or a "
@@ -498,7 +488,7 @@ def evaluate_communities(
     with bars(show=False) as progress_bars:
         result = jobs.evaluate_communities(get_settings(), edges, labels,
                                            label_attribute=label_attribute, directed=directed,
-                                           algorithm=_evaluated(algorithm),
+                                           algorithm=one_of(algorithm, EVALUATED, "algorithm"),
                                            progress=progress_bars)
     if as_json:
         out.print_json(json.dumps({"edges_file": str(edges), **asdict(result)}))

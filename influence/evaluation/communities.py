@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from influence.engine.communities import Algorithm, detect_partition
 from influence.loaders.labelled import LabelledGraph
@@ -15,6 +15,7 @@ from influence.store import QueryRunner
 Evaluated = Algorithm | Literal["spark-lpa"]
 """What the evaluation compares: GDS's algorithms, or Spark's label propagation
 (:func:`influence.engine.spark.label_propagation`, the one that runs at Spark's scale)."""
+EVALUATED: tuple[Evaluated, ...] = (*get_args(Algorithm), "spark-lpa")
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,12 @@ class RecomputeReport:
     seconds: float
 
 
-def _one_of(value: str, known: tuple[Name, ...], what: str) -> Name:
+def one_of(value: str, known: tuple[Name, ...], what: str) -> Name:
+    """``value`` as one of the names in ``known``.
+
+    Raises:
+        InvalidInputError: none of them (the hint lists them).
+    """
     for name in known:
         if value == name:
             return name
@@ -79,7 +84,7 @@ def algorithm(value: str) -> Algorithm:
     Raises:
         InvalidInputError: not ``louvain`` or ``leiden``.
     """
-    return _one_of(value, ALGORITHMS, "algorithm")
+    return one_of(value, ALGORITHMS, "algorithm")
 
 
 def engine(value: str) -> Engine:
@@ -88,7 +93,7 @@ def engine(value: str) -> Engine:
     Raises:
         InvalidInputError: not ``gds`` or ``spark``.
     """
-    return _one_of(value, ENGINES, "engine")
+    return one_of(value, ENGINES, "engine")
 
 
 def score_on_spark(store: QueryRunner, params: ModelParams, asof: int, job: SparkJob,
