@@ -119,6 +119,13 @@ class CommunityKind(Enum):
 class Account:
     network: str
     id: str
+    handle: str | None = strawberry.field(
+        default=None, description="The handle on the network (@name, user@instance, u/name); "
+        "null when the consent policy hides the owner.")
+    display_name: str | None = strawberry.field(
+        default=None, description="The name the account shows; null when hidden.")
+    url: str | None = strawberry.field(
+        default=None, description="The account's public profile page; null when hidden.")
 
 
 @strawberry.type(description="The score the credit from one network alone would give.")
@@ -143,6 +150,14 @@ class PersonContribution:
     interactions: int
     people: int
     anonymous: bool
+
+    @strawberry.field(description="The engager (null for pooled entries), by name where "
+                      "published.")
+    async def person(self, info: CtxInfo) -> Person | None:
+        if self.person_id is None:
+            return None
+        view = await info.context.people.load(self.person_id)
+        return None if view is None else Person.from_view(view)
 
 
 @strawberry.type(description="Why a person has their score; each breakdown sums to it.")
@@ -207,6 +222,9 @@ class NeighbourEdge:
 @strawberry.type(description="A person and, where the consent policy allows, their score.")
 class Person:
     id: strawberry.ID
+    name: str | None = strawberry.field(description=(
+        "The name the person is shown by (their own, else an account's display name or "
+        "handle); null when the consent policy hides them or no source gives one."))
     consent: ConsentState
     accounts: list[Account]
     score: float | None = strawberry.field(
@@ -223,8 +241,9 @@ class Person:
     @classmethod
     def from_view(cls, view: PersonView) -> Person:
         return cls(
-            id=strawberry.ID(view.id), consent=ConsentState(view.consent),
-            accounts=[Account(network=a.network, id=a.id) for a in view.accounts],
+            id=strawberry.ID(view.id), name=view.name, consent=ConsentState(view.consent),
+            accounts=[Account(network=a.network, id=a.id, handle=a.handle,
+                              display_name=a.display_name, url=a.url) for a in view.accounts],
             score=view.score, percentile=view.percentile, confidence=view.confidence,
             network_scores=[NetworkScore(network=n.network, score=n.score)
                             for n in view.network_scores],
@@ -369,7 +388,11 @@ class Query:
                                 "people(search:).")
         return Person.from_view(view)
 
-    @strawberry.field(description="People whose id contains the text or with that account id.")
+    @strawberry.field(description=(
+        "People found by a text: the person, account id ('42') or account key "
+        "('stackexchange:42') it is exactly, then people with every word of it starting a "
+        "word of their name, display name or handle (case and accents aside; only people "
+        "whose scores are published), the most influential first."))
     async def people(self, info: CtxInfo, search: str, first: First = 20,
                      after: After = None) -> Connection[Person]:
         ctx, skip, size = info.context, decode_cursor(after), _page(first)
@@ -378,7 +401,8 @@ class Query:
         views = await ctx.run(graph_reads.search_people, ctx.store, search, size + 1, skip,
                               ctx.settings.publish_policy)
         return connection([Person.from_view(v) for v in views], size, skip,
-                          lambda: graph_reads.count_people(ctx.store, search))
+                          lambda: graph_reads.count_people(ctx.store, search,
+                                                          ctx.settings.publish_policy))
 
     @strawberry.field(description="People by score, highest first (only published scores); "
                       "optionally only those who posted on a topic or have a network account.")

@@ -7,14 +7,22 @@ field kind, whatever the number of parents (the API's DataLoaders call these).
 from influence.engine.queries import INTERACTIONS
 from influence.store import Query
 
-# The row of a person the API shows (a PersonView): ``p`` bound, one row per person.
-_PERSON_ROW = """
+
+def _person_row(*carried: str) -> str:
+    """The row of a person the API shows (a PersonView): ``p`` bound, one row per person;
+    ``carried`` variables are kept beside it (e.g. to order by)."""
+    keep = "".join(f", {name}" for name in carried)
+    return f"""
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
-    WITH p, collect(a {.network, .id}) AS accounts
-    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
-           p.confidence AS confidence, p.score_networks AS score_networks,
-           p.network_scores AS network_scores, accounts
+    WITH p, collect(a {{.network, .id, .handle, .display_name, .url}}) AS accounts{keep}
+    RETURN p.id AS id, p.name AS name, p.consent AS consent, p.score AS score,
+           p.percentile AS percentile, p.confidence AS confidence,
+           p.score_networks AS score_networks, p.network_scores AS network_scores,
+           accounts{keep}
 """
+
+
+_PERSON_ROW = _person_row()
 
 PEOPLE_BY_IDS = Query(
     "people_by_ids",
@@ -43,11 +51,13 @@ _NEIGHBOUR_TAIL = """
              sum(coalesce($weights[type(r)], 0.0) * size(r.ev)) AS weight
         ORDER BY weight DESC, interactions DESC, o.id ASC LIMIT $first
         OPTIONAL MATCH (o)-[:HAS_ACCOUNT]->(oa:Account)
-        WITH o, interactions, kinds, weight, collect(oa {.network, .id}) AS accounts
+        WITH o, interactions, kinds, weight,
+             collect(oa {.network, .id, .handle, .display_name, .url}) AS accounts
         ORDER BY weight DESC, interactions DESC, o.id ASC
-        RETURN collect({id: o.id, consent: o.consent, score: o.score, percentile: o.percentile,
-                        confidence: o.confidence, score_networks: o.score_networks,
-                        network_scores: o.network_scores, accounts: accounts,
+        RETURN collect({id: o.id, name: o.name, consent: o.consent, score: o.score,
+                        percentile: o.percentile, confidence: o.confidence,
+                        score_networks: o.score_networks, network_scores: o.network_scores,
+                        accounts: accounts,
                         interactions: interactions, kinds: kinds, weight: weight}) AS neighbours
     }
     RETURN p.id AS id, neighbours
@@ -70,27 +80,42 @@ NEIGHBOURS_OUT = _neighbours("neighbours_out", "-[r:" + INTERACTIONS + "]->")
 NEIGHBOURS_IN = _neighbours("neighbours_in", "<-[r:" + INTERACTIONS + "]-")
 NEIGHBOURS_BOTH = _neighbours("neighbours_both", "-[r:" + INTERACTIONS + "]-")
 
+# People found by a search text: ``$text`` as an exact person, account id or account key (any
+# person: ids are not names), or every word of ``$words`` (a Lucene query, see
+# graph_reads.name_query; None for none) as a word of the name or of an account's display name
+# or handle, by prefix (published people only: a hidden person's name finds nobody).
+_SEARCH = """
+    CALL () {
+        MATCH (p:Person {id: $text}) RETURN p, 0 AS tier, 0.0 AS relevance
+        UNION ALL
+        MATCH (a:Account {id: $text})<-[:HAS_ACCOUNT]-(p:Person) RETURN p, 0 AS tier,
+              0.0 AS relevance
+        UNION ALL
+        MATCH (a:Account {key: $text})<-[:HAS_ACCOUNT]-(p:Person) RETURN p, 0 AS tier,
+              0.0 AS relevance
+        UNION ALL
+        UNWIND CASE WHEN $words IS NULL THEN [] ELSE [$words] END AS words
+        CALL db.index.fulltext.queryNodes('person_names', words) YIELD node, score
+        OPTIONAL MATCH (owner:Person)-[:HAS_ACCOUNT]->(node)
+        WITH coalesce(owner, node) AS p, score WHERE p.consent IN $states
+        RETURN p, 1 AS tier, score AS relevance
+    }
+    WITH p, min(tier) AS tier, max(relevance) AS relevance
+"""
+
 SEARCH_PEOPLE = Query(
     "search_people",
-    """
-    MATCH (p:Person)
-    WHERE toLower(p.id) CONTAINS $q
-       OR EXISTS { (p)-[:HAS_ACCOUNT]->(a:Account) WHERE toLower(a.id) = $q }
-    WITH p ORDER BY CASE WHEN p.consent IN $states THEN p.score END DESC, p.id ASC
+    _SEARCH + """
+    WITH p, tier, relevance, CASE WHEN p.consent IN $states THEN p.score END AS shown
+    ORDER BY tier, coalesce(shown, -1.0) DESC, relevance DESC, p.id
     SKIP $skip LIMIT $first
-""" + _PERSON_ROW + """    ORDER BY CASE WHEN consent IN $states THEN score END DESC, id ASC
+""" + _person_row("tier", "relevance", "shown") + """
+    ORDER BY tier, coalesce(shown, -1.0) DESC, relevance DESC, id
     """,
 )
 
 SEARCH_PEOPLE_COUNT = Query(
-    "search_people_count",
-    """
-    MATCH (p:Person)
-    WHERE toLower(p.id) CONTAINS $q
-       OR EXISTS { (p)-[:HAS_ACCOUNT]->(a:Account) WHERE toLower(a.id) = $q }
-    RETURN count(p) AS n
-    """,
-)
+    "search_people_count", _SEARCH + "    RETURN count(p) AS n\n")
 
 LEADERBOARD_PAGE = Query(
     "leaderboard_page",

@@ -8,6 +8,8 @@ bounded by the caller (the API caps ``first`` at 100 and ``skip`` at :data:`MAX_
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -19,6 +21,13 @@ from influence.errors import InvalidInputError
 from influence.store import QueryRunner, Row
 
 Direction = Literal["IN", "OUT", "BOTH"]
+_EDGES = "@#.,;:!?()[]{}<>\"'`*~^+-/\\|&="
+_LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
+MAX_WORDS = 8
+"""Most words of a search text looked up (the rest are ignored)."""
+# Letters Unicode does not decompose that ASCII folding maps (ł -> l, ø -> o, ...).
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "\u0131": "i", "ŀ": "l",
+                               "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"})
 MAX_SKIP = 10_000
 """Deepest offset a page may start at (deeper pages cost a scan; narrow the search instead)."""
 
@@ -102,23 +111,46 @@ def neighbours(store: QueryRunner, ids: Sequence[str], *, direction: Direction,
     }
 
 
+def name_query(text: str) -> str | None:
+    """The Lucene query of the name index for a search text: every word of it, either as
+    the index reads words (analysed: ``mary-jane`` is two) or as a prefix of one (``mich``
+    finds Michał, ``jon.sk`` jon.skeet); case and accents aside. None when it has no word."""
+    words = [w for w in (t.strip(_EDGES) for t in text.lower().split()) if w]
+    if not words:
+        return None
+    return " AND ".join(f"({_escaped(w)}^4 OR {_escaped(fold(w))}*)" for w in words[:MAX_WORDS])
+
+
+def _escaped(word: str) -> str:
+    return _LUCENE_SPECIAL.sub(r"\\\1", word)
+
+
+def fold(word: str) -> str:
+    """``word`` without accents, as the index's ``standard-folding`` analyzer folds them
+    (the index folds what it stores; prefix terms are not analysed, so they are folded here)."""
+    decomposed = unicodedata.normalize("NFKD", word.translate(_UNDECOMPOSED))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def search_people(store: QueryRunner, text: str, first: int, skip: int,
                   policy: PublishPolicy) -> list[PersonView]:
-    """People whose id contains ``text`` or with an account id equal to it (case-insensitive).
-
-    Published scores first (highest first), then by id.
-    """
-    needle = text.strip().lower()
+    """People found by ``text``: first the person, account id or account key it is exactly
+    (anyone), then published people with every word of it starting a word of their name, an
+    account's display name or handle (case and accents aside), the most influential first."""
+    needle = text.strip()
     if not needle:
-        raise InvalidInputError("Search text is empty.", hint="Try an id such as '42'.")
-    rows = store.read(q.SEARCH_PEOPLE, q=needle, first=first, skip=check_skip(skip),
-                      states=published_states(policy))
+        raise InvalidInputError("Search text is empty.",
+                                hint="Type part of a name or handle, or an id such as '42'.")
+    rows = store.read(q.SEARCH_PEOPLE, text=needle, words=name_query(needle), first=first,
+                      skip=check_skip(skip), states=published_states(policy))
     return [person_view(r, policy) for r in rows]
 
 
-def count_people(store: QueryRunner, text: str) -> int:
+def count_people(store: QueryRunner, text: str, policy: PublishPolicy) -> int:
     """How many people :func:`search_people` would page through."""
-    return int(store.read(q.SEARCH_PEOPLE_COUNT, q=text.strip().lower())[0]["n"])
+    needle = text.strip()
+    return int(store.read(q.SEARCH_PEOPLE_COUNT, text=needle, words=name_query(needle),
+                          states=published_states(policy))[0]["n"])
 
 
 def leaderboard_page(store: QueryRunner, first: int, skip: int, *, policy: PublishPolicy,

@@ -8,9 +8,10 @@ PERSON = Query(
     """
     MATCH (p:Person {id: $id})
     OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
-    RETURN p.id AS id, p.consent AS consent, p.score AS score, p.percentile AS percentile,
-           p.confidence AS confidence, p.score_networks AS score_networks,
-           p.network_scores AS network_scores, collect(a {.network, .id}) AS accounts
+    RETURN p.id AS id, p.name AS name, p.consent AS consent, p.score AS score,
+           p.percentile AS percentile, p.confidence AS confidence,
+           p.score_networks AS score_networks, p.network_scores AS network_scores,
+           collect(a {.network, .id, .handle, .display_name, .url}) AS accounts
     """,
 )
 

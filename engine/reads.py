@@ -13,8 +13,13 @@ from influence.store import QueryRunner, Row
 
 @dataclass(frozen=True)
 class Account:
+    """An account; its handle, display name and profile page are None unless published."""
+
     network: str
     id: str
+    handle: str | None = None
+    display_name: str | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class PersonView:
     percentile: float | None
     confidence: float | None = None
     network_scores: tuple[NetworkScore, ...] = ()
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,13 +68,31 @@ def _network_scores(row: Row) -> tuple[NetworkScore, ...]:
     return ()
 
 
+def _accounts(row: Row, shown: bool) -> tuple[Account, ...]:
+    """The person's accounts by network and id; names and links only when ``shown``."""
+    rows = sorted(row["accounts"], key=lambda a: (a["network"], a["id"]))
+    if not shown:
+        return tuple(Account(a["network"], a["id"]) for a in rows)
+    return tuple(Account(a["network"], a["id"], a.get("handle"), a.get("display_name"),
+                         a.get("url")) for a in rows)
+
+
+def display_name(name: str | None, accounts: tuple[Account, ...]) -> str | None:
+    """The name a person is shown by: their own (``person.name``), else their first
+    account's display name, else its handle (accounts in network, id order)."""
+    return name or next((a.display_name for a in accounts if a.display_name), None) \
+        or next((a.handle for a in accounts if a.handle), None)
+
+
 def person_view(row: Row, policy: PublishPolicy) -> PersonView:
-    """A person row (id, consent, score, percentile, accounts, ...) as a reader may see it:
-    score fields are None unless the publish policy shows this person."""
+    """A person row (id, name, consent, score, percentile, accounts, ...) as a reader may
+    see it: score fields, names, handles and profile links are None unless the publish
+    policy shows this person."""
     shown = row["consent"] in published_states(policy)
+    accounts = _accounts(row, shown)
     return PersonView(
-        id=row["id"], consent=row["consent"],
-        accounts=tuple(Account(a["network"], a["id"]) for a in row["accounts"]),
+        id=row["id"], consent=row["consent"], accounts=accounts,
+        name=display_name(row.get("name"), accounts) if shown else None,
         score=row["score"] if shown else None,
         percentile=row["percentile"] if shown else None,
         confidence=row.get("confidence") if shown else None,

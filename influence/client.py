@@ -52,7 +52,8 @@ LoadFormat = Literal["stackexchange", "events", "twitter", "mastodon", "bluesky"
 EvaluateFormat = Literal["snap", "higgs", "konect", "bitcoin", "stackexchange"]
 """Formats :meth:`Client.evaluate` reads: timestamped edge lists or a Stack Exchange dump."""
 
-SCORE_COLUMNS = ["rank", "person_id", "score", "percentile", "consent", "networks", "accounts"]
+SCORE_COLUMNS = ["rank", "person_id", "name", "score", "percentile", "consent", "networks",
+                 "accounts"]
 """Columns of :meth:`Client.scores`, in order."""
 
 _PAGE = 200
@@ -411,7 +412,8 @@ class Client:
             limit: at most this many rows (the engine pages up to 10,000 deep).
 
         Returns:
-            Columns ``rank`` (1-based, after filtering), ``person_id``, ``score``,
+            Columns ``rank`` (1-based, after filtering), ``person_id``, ``name`` (None when
+            no source gives one), ``score``,
             ``percentile``, ``consent``, ``networks`` (sorted list), ``accounts``
             (list of ``network:id``).
 
@@ -435,7 +437,8 @@ class Client:
                 break
         kept = kept[:limit]
         frame = pd.DataFrame(
-            [{"rank": i, "person_id": p.id, "score": p.score, "percentile": p.percentile,
+            [{"rank": i, "person_id": p.id, "name": p.name, "score": p.score,
+              "percentile": p.percentile,
               "consent": p.consent, "networks": sorted({a.network for a in p.accounts}),
               "accounts": [f"{a.network}:{a.id}" for a in p.accounts]}
              for i, p in enumerate(kept, start=1)],
@@ -450,10 +453,11 @@ class Client:
             person_id: e.g. ``stackexchange:42``.
 
         Returns:
-            ``person_id``, ``consent``, ``published``, ``score``, ``percentile``,
-            ``confidence`` (None when the policy does not publish this person),
+            ``person_id``, ``name``, ``consent``, ``published``, ``score``, ``percentile``,
+            ``confidence`` (name and scores None when the policy does not publish this person),
             ``network_scores`` (dict network -> 1-100 sub-score; empty when not published),
-            ``accounts`` (list of ``network:id``).
+            ``accounts`` (list of ``network:id``), ``profiles`` (dict ``network:id`` ->
+            profile page, for published people whose sources give one).
 
         Raises:
             NotFoundError: when there is no such person.
@@ -463,23 +467,27 @@ class Client:
 
         view = get_person(self.store, person_id, self.policy)
         return pd.Series({
-            "person_id": view.id, "consent": view.consent,
+            "person_id": view.id, "name": view.name, "consent": view.consent,
             "published": view.consent in published_states(self.policy),
             "score": view.score, "percentile": view.percentile, "confidence": view.confidence,
             "network_scores": {n.network: n.score for n in view.network_scores},
             "accounts": [f"{a.network}:{a.id}" for a in view.accounts],
+            "profiles": {f"{a.network}:{a.id}": a.url for a in view.accounts if a.url},
         }, name=view.id)
 
     def search(self, text: str, *, limit: int = 20) -> pd.DataFrame:
-        """People whose id contains ``text`` or with an account id equal to it.
+        """People found by ``text``, as the API's ``people(search:)`` finds them.
 
         Args:
-            text: part of a person id, or an account id (case-insensitive).
+            text: a person id, account id or ``network:id`` (exact), or words of a name,
+                display name or handle (each a word's start; case and accents aside; only
+                published people are found by name).
             limit: at most this many rows.
 
         Returns:
-            Columns ``person_id``, ``consent``, ``score``, ``percentile`` (scores None when
-            not published), ``accounts``; published scores first.
+            Columns ``person_id``, ``name``, ``consent``, ``score``, ``percentile`` (name
+            and scores None when not published), ``accounts``; exact id matches first, then
+            the most influential.
 
         Raises:
             InvalidInputError: when ``text`` is empty.
@@ -716,9 +724,10 @@ class Client:
             limit: at most this many neighbours, heaviest first.
 
         Returns:
-            Columns ``person_id``, ``interactions``, ``kinds`` (list), ``weight`` (sum of the
-            model's kind weights, undecayed), ``consent``, ``score``, ``percentile`` (None
-            when the policy does not publish the neighbour). Empty when there are none.
+            Columns ``person_id``, ``name``, ``interactions``, ``kinds`` (list), ``weight``
+            (sum of the model's kind weights, undecayed), ``consent``, ``score``,
+            ``percentile`` (name and scores None when the policy does not publish the
+            neighbour). Empty when there are none.
 
         Raises:
             InvalidInputError: for another ``direction``.
@@ -731,10 +740,11 @@ class Client:
                            kinds=None if kinds is None else list(kinds), first=limit,
                            weights=self.settings.model.kind_weights, policy=self.policy)
         return pd.DataFrame(
-            [{"person_id": n.person.id, "interactions": n.interactions, "kinds": list(n.kinds),
+            [{"person_id": n.person.id, "name": n.person.name, "interactions": n.interactions,
+              "kinds": list(n.kinds),
               "weight": n.weight, "consent": n.person.consent, "score": n.person.score,
               "percentile": n.person.percentile} for n in found.get(person_id, [])],
-            columns=["person_id", "interactions", "kinds", "weight", "consent", "score",
+            columns=["person_id", "name", "interactions", "kinds", "weight", "consent", "score",
                      "percentile"])
 
     def to_networkx(self, person_id: str, *, depth: int = 1, limit: int = 20,
@@ -752,8 +762,9 @@ class Client:
             kinds: only these interaction kinds.
 
         Returns:
-            Nodes carry ``consent``, ``score``, ``percentile`` (None when not published) and
-            ``hop``; edges carry ``interactions``, ``kinds``, ``weight``.
+            Nodes carry ``name``, ``consent``, ``score``, ``percentile`` (name and scores
+            None when not published) and ``hop``; edges carry ``interactions``, ``kinds``,
+            ``weight``.
 
         Raises:
             NotFoundError: when there is no such person.
@@ -769,7 +780,7 @@ class Client:
                                     hint="Deeper subgraphs grow too fast to draw.")
         centre = get_person(self.store, person_id, self.policy)
         graph: nx.DiGraph[str] = nx.DiGraph()
-        graph.add_node(centre.id, consent=centre.consent, score=centre.score,
+        graph.add_node(centre.id, name=centre.name, consent=centre.consent, score=centre.score,
                        percentile=centre.percentile, hop=0)
         frontier = [centre.id]
         for hop in range(1, depth + 1):
@@ -783,7 +794,8 @@ class Client:
                     for n in near:
                         other = n.person
                         if other.id not in graph:
-                            graph.add_node(other.id, consent=other.consent, score=other.score,
+                            graph.add_node(other.id, name=other.name, consent=other.consent,
+                                           score=other.score,
                                            percentile=other.percentile, hop=hop)
                             found.add(other.id)
                         u, v = (source, other.id) if direction == "OUT" else (other.id, source)
@@ -862,9 +874,10 @@ class _Steps(Silent):
 
 def _people_frame(people: Sequence[PersonView]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"person_id": p.id, "consent": p.consent, "score": p.score, "percentile": p.percentile,
-          "accounts": [f"{a.network}:{a.id}" for a in p.accounts]} for p in people],
-        columns=["person_id", "consent", "score", "percentile", "accounts"])
+        [{"person_id": p.id, "name": p.name, "consent": p.consent, "score": p.score,
+          "percentile": p.percentile, "accounts": [f"{a.network}:{a.id}" for a in p.accounts]}
+         for p in people],
+        columns=["person_id", "name", "consent", "score", "percentile", "accounts"])
 
 
 def _evaluation_frames(report: EvaluationReport) -> Evaluation:

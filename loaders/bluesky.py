@@ -12,7 +12,10 @@ writes them.) Accounts are DIDs.
 * ``app.bsky.feed.like``: ``like`` of the subject post's author.
 * ``app.bsky.feed.repost``: ``share`` of the subject post's author.
 * ``app.bsky.graph.follow``: ``follow`` of the subject DID.
-* other record types (profiles, blocks, lists, ...): skipped with their type as the reason.
+* ``app.bsky.actor.profile``: the account's ``displayName`` and its profile page
+  (``https://bsky.app/profile/<did>``); a jetstream ``identity`` event
+  (``{"did": ..., "kind": "identity", "identity": {"handle": ...}}``): its handle.
+* other record types (blocks, lists, ...): skipped with their type as the reason.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from influence.loaders.base import Items, RowError, Skipped, build
 from influence.loaders.jsonlines import JsonLinesSource, iso, need
 from influence.loaders.records import (
+    AccountRecord,
     InteractionKind,
     InteractionRecord,
     PostRecord,
@@ -31,7 +35,8 @@ from influence.loaders.records import (
 
 _SUBJECT_KINDS = {"app.bsky.feed.like": InteractionKind.LIKE,
                   "app.bsky.feed.repost": InteractionKind.SHARE}
-_USED = {"app.bsky.feed.post", "app.bsky.graph.follow", *_SUBJECT_KINDS}
+_PROFILE = "app.bsky.actor.profile"
+_USED = {"app.bsky.feed.post", "app.bsky.graph.follow", _PROFILE, *_SUBJECT_KINDS}
 
 
 def did_of(uri: str) -> str:
@@ -39,6 +44,10 @@ def did_of(uri: str) -> str:
     if not uri.startswith("at://") or len(uri) < 6:
         raise RowError(f"invalid record: {uri!r} is not an at:// URI")
     return uri[5:].split("/", 1)[0]
+
+
+def _profile(did: str) -> str:
+    return f"https://bsky.app/profile/{did}"
 
 
 class BlueskyAdapter(JsonLinesSource):
@@ -50,19 +59,34 @@ class BlueskyAdapter(JsonLinesSource):
         commit: dict[str, Any] = obj["commit"] if isinstance(obj.get("commit"), dict) else {}
         record = obj.get("record") or commit.get("record")
         kind = record.get("$type") if isinstance(record, dict) else None
-        if isinstance(kind, str) and kind not in _USED:
+        if obj.get("kind") == "identity" and isinstance(obj.get("identity"), dict):
+            yield build(source, line, raw, self._identity(obj))
+        elif isinstance(kind, str) and kind not in _USED:
             yield Skipped(source, line, f"record type {kind} is not an engagement")
         else:
             yield build(source, line, raw, self._record(obj, commit, record))
+
+    def _identity(self, obj: dict[str, Any]) -> Iterator[Record]:
+        identity = obj["identity"]
+        did = identity.get("did") or obj.get("did")
+        if not did:
+            raise RowError("missing field: did")
+        handle = str(identity.get("handle") or "") or None
+        yield AccountRecord(network=self.network, id=str(did),
+                            handle=f"@{handle}" if handle else None, url=_profile(str(did)))
 
     def _record(self, obj: dict[str, Any], commit: dict[str, Any], record: Any
                 ) -> Iterator[Record]:
         if not isinstance(record, dict):
             raise RowError("missing field: record")
-        need(record, "$type", "createdAt")
         repo = obj.get("repo") or obj.get("did")
         if not repo:
             raise RowError("missing field: repo")
+        if record.get("$type") == _PROFILE:  # a profile need not say when it was made
+            yield AccountRecord(network=self.network, id=str(repo),
+                                display_name=record.get("displayName"), url=_profile(str(repo)))
+            return
+        need(record, "$type", "createdAt")
         uri = obj.get("uri") or (f"at://{repo}/{commit.get('collection')}/{commit.get('rkey')}"
                                  if commit.get("rkey") else None)
         if not uri:

@@ -34,6 +34,8 @@ from influence.domain import INTERACTION_TYPES, event_word, relationship_type
 from influence.loaders import records as rec
 
 PARTITIONS = 16
+ACCOUNT_EXTRA = ("created_at", "reputation", "handle", "display_name", "url")
+"""Account properties besides key, network and id (the first two are numbers)."""
 """Interaction spill files (by actor account): a partition is grouped in memory at the end."""
 EVENT = np.dtype([("a", "<i4"), ("b", "<i4"), ("kind", "<i1"), ("topics", "<i4"),
                   ("post", "<i4"), ("word", "<i8"), ("value", "<f8")])
@@ -108,9 +110,8 @@ class ImportWriter:
             self._interaction(record)
         elif isinstance(record, rec.AccountRecord):
             index = self._account_number(record.network, record.id)
-            extra = {name: value for name, value in (("created_at", record.created_at),
-                                                     ("reputation", record.reputation))
-                     if value is not None}
+            extra = {name: value for name in ACCOUNT_EXTRA
+                     if (value := getattr(record, name)) is not None}
             if extra:
                 self._account_extra.setdefault(index, {}).update(extra)
             if record.person is not None:
@@ -275,10 +276,10 @@ class ImportWriter:
                                    for p in (self.people.get(pid, no_one),)))
         del person_ids
         counts["accounts"] = _write(nodes[1][1], ["key:ID(Account)", "network", "id",
-                                                  "created_at:long", "reputation:long"],
+                                                  "created_at:long", "reputation:long",
+                                                  *ACCOUNT_EXTRA[2:]],
                                     ([k, network, k[len(network) + 1:],
-                                      extra.get(i, no_one).get("created_at"),
-                                      extra.get(i, no_one).get("reputation")]
+                                      *(extra.get(i, no_one).get(n) for n in ACCOUNT_EXTRA)]
                                      for (k, i), network in zip(
                                          self._account_index.items(),
                                          (networks[c] for c in self._account_network),

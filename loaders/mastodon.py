@@ -2,7 +2,8 @@
 one status object per line (a JSON array per line, as the API returns pages, also works).
 
 Accounts are ``username@instance`` (from the account's ``url``, or ``acct`` when it already
-names the instance), so the same person is the same account across instances' views.
+names the instance), so the same person is the same account across instances' views; the
+account's ``@username@instance`` is its handle, with its ``display_name`` and ``url``.
 
 * a status: a post (``comment`` when it replies), ``tags`` as topics.
 * ``in_reply_to_account_id``: a ``reply`` to that account (resolved through the status's
@@ -68,9 +69,13 @@ class MastodonAdapter(JsonLinesSource):
     def _status(self, status: dict[str, Any], depth: int = 0) -> Iterator[Record]:
         need(status, "id", "created_at", "account")
         author, at, sid = handle(status["account"]), iso(status["created_at"]), str(status["id"])
+        account = status["account"]
+        url = str(account.get("url") or "")
         yield AccountRecord(network=self.network, id=author,
-                            created_at=iso(status["account"]["created_at"])
-                            if status["account"].get("created_at") else None)
+                            created_at=iso(account["created_at"])
+                            if account.get("created_at") else None,
+                            handle=f"@{author}", display_name=account.get("display_name"),
+                            url=url if url.startswith(("https://", "http://")) else None)
         reblog = status.get("reblog")
         if isinstance(reblog, dict) and depth == 0:
             yield from self._status(reblog, depth=1)

@@ -10,7 +10,10 @@ UPSERT_ACCOUNTS = Query(
     MERGE (a:Account {key: row.key})
     SET a.network = row.network, a.id = row.id,
         a.created_at = coalesce(row.created_at, a.created_at),
-        a.reputation = coalesce(row.reputation, a.reputation)
+        a.reputation = coalesce(row.reputation, a.reputation),
+        a.handle = coalesce(row.handle, a.handle),
+        a.display_name = coalesce(row.display_name, a.display_name),
+        a.url = coalesce(row.url, a.url)
     """,
 )
 

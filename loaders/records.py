@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from influence.domain import ConsentState, InteractionKind
 from influence.timeutil import END_OF_TIME
@@ -22,6 +22,20 @@ Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 TopicName = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1,
                                              max_length=MAX_TOPIC_LENGTH)]
 Epoch = Annotated[int, Field(ge=0, le=END_OF_TIME)]
+MAX_NAME_LENGTH = 256
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                        max_length=MAX_NAME_LENGTH)]
+ProfileUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048,
+                                              pattern=r"^https?://\S+$")]
+
+
+def _one_line(value: object) -> object:
+    """Whitespace runs (newlines too) as one space; a blank text as no value."""
+    return (" ".join(value.split()) or None) if isinstance(value, str) else value
+
+
+OptionalName = Annotated[Name | None, BeforeValidator(_one_line)]
+OptionalUrl = Annotated[ProfileUrl | None, BeforeValidator(_one_line)]
 
 
 class _Record(BaseModel):
@@ -29,7 +43,11 @@ class _Record(BaseModel):
 
 
 class AccountRecord(_Record):
-    """An account on one network, owned by a person (by default a person of its own)."""
+    """An account on one network, owned by a person (by default a person of its own).
+
+    ``handle`` (``@name``, ``user@instance``), ``display_name`` and ``url`` (the public profile
+    page) are shown only where the owner's score may be shown (the publish policy decides).
+    """
 
     type: Literal["account"] = "account"
     network: Ident
@@ -37,6 +55,9 @@ class AccountRecord(_Record):
     person: Ident | None = None
     created_at: Epoch | None = None
     reputation: int | None = None
+    handle: OptionalName = None
+    display_name: OptionalName = None
+    url: OptionalUrl = None
 
     @property
     def key(self) -> str:
@@ -83,8 +104,7 @@ class PersonRecord(_Record):
 
     type: Literal["person"] = "person"
     id: Ident
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_ID_LENGTH)] \
-        | None = None
+    name: OptionalName = None
 
 
 class TopicRecord(_Record):

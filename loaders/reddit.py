@@ -6,6 +6,8 @@ Two passes: the first indexes the author of every submission (``t3_<id>``) and c
 (``t1_<id>``) so that the second can credit the author a comment replies to. Memory grows
 with the number of posts (about 100 bytes each).
 
+* an author: an account named after them, handle ``u/<author>``, profile
+  ``https://www.reddit.com/user/<author>``.
 * a submission: a post, its ``subreddit`` as topic.
 * a comment: a post (``comment``) whose parent is ``parent_id``, and a ``comment``
   interaction to the parent's author when that author is known and not deleted.
@@ -21,7 +23,13 @@ from typing import Any
 
 from influence.loaders.base import Items, RowError, build
 from influence.loaders.jsonlines import JsonLinesSource, need, read_objects
-from influence.loaders.records import InteractionKind, InteractionRecord, PostRecord, Record
+from influence.loaders.records import (
+    AccountRecord,
+    InteractionKind,
+    InteractionRecord,
+    PostRecord,
+    Record,
+)
 
 NOT_PEOPLE = frozenset({"[deleted]", "[removed]", "automoderator"})
 
@@ -81,6 +89,9 @@ class RedditAdapter(JsonLinesSource):
         parent = obj.get("parent_id")
         if parent is not None and not str(parent).startswith(("t1_", "t3_")):
             raise RowError(f"invalid record: parent_id {parent!r} is neither t1_ nor t3_")
+        if author:
+            yield AccountRecord(network=self.network, id=author, handle=f"u/{author}",
+                                url=f"https://www.reddit.com/user/{author}")
         yield PostRecord(network=self.network, id=name, author=author,
                          kind="comment" if parent else "post", created_at=at,
                          parent=str(parent) if parent else None, topics=topics,

@@ -2,7 +2,9 @@
 
 What becomes what:
 
-* ``Users.xml``: accounts (the user id; public profile fields are not stored).
+* ``Users.xml``: accounts: the user id, ``DisplayName`` and the profile page
+  (``https://<site>/users/<id>``, when the site is known: see :func:`site_of`); the other
+  public profile fields (location, about me, website) are not stored.
 * ``Posts.xml``: questions and answers as posts, tags as topics (answers inherit their
   question's tags); each answer is an ``answer`` interaction answerer -> asker.
 * ``Votes.xml``: up/down votes are anonymous, so they become counters on the post;
@@ -62,6 +64,21 @@ _TAG = re.compile(r"<([^<>]+)>")
 _EDIT_TYPES = {"4", "5", "6"}
 _POST_KINDS: dict[str, Literal["question", "answer"]] = {"1": "question", "2": "answer"}
 _LINK_KINDS: dict[str, Literal["related", "duplicate"]] = {"1": "related", "3": "duplicate"}
+_SITE = re.compile(r"^((?:[a-z0-9-]+\.)*(?:stackexchange\.com|stackoverflow\.com|mathoverflow\.net"
+                   r"|superuser\.com|serverfault\.com|askubuntu\.com|stackapps\.com))(?:\.7z)?$")
+_BUNDLED = re.compile(r"^stackexchange-([a-z0-9-]+)$")
+
+
+def site_of(directory: Path) -> str | None:
+    """The site a dump folder holds, from its name: archive.org's (``beer.stackexchange.com``,
+    ``mathoverflow.net``) or ``stackexchange-<site>`` (``stackexchange-beer``, as bundled
+    here); None when the name says neither (accounts then get no profile link)."""
+    name = directory.resolve().name.lower()
+    if match := _SITE.match(name):
+        return match.group(1)
+    if match := _BUNDLED.match(name):
+        return f"{match.group(1)}.stackexchange.com"
+    return None
 
 
 @dataclass(frozen=True)
@@ -122,6 +139,7 @@ class StackExchangeAdapter:
             files.require_supported(path)  # refuse an archive or compression we do not read
         self.directory = directory
         self.network = network
+        self.site = site_of(directory)
         self.posts: dict[str, _Post] = {}
         self.votes: dict[str, Counter[str]] = {}
         # Posts.xml is read twice per pass: once to index the posts, once to load them.
@@ -172,6 +190,8 @@ class StackExchangeAdapter:
             created_at=parse_iso_utc(row["CreationDate"]) if "CreationDate" in row else None,
             reputation=int(row["Reputation"]) if row.get("Reputation", "").lstrip("-").isdigit()
             else None,
+            display_name=row.get("DisplayName"),
+            url=f"https://{self.site}/users/{row['Id']}" if self.site else None,
         )
 
     def _index_posts(self) -> None:

@@ -1,10 +1,10 @@
 """Adapter for Twitter/X API v2 JSON, one object per line: either whole responses
 (``{"data": [...], "includes": {"users": [...], "tweets": [...]}}``) or single tweets.
 
-What becomes what (network ``twitter``; accounts are numeric user ids, the handle is not
-stored):
+What becomes what (network ``twitter``; accounts are numeric user ids):
 
-* ``includes.users``: accounts (with ``created_at``).
+* ``includes.users``: accounts (with ``created_at``, ``username`` as the handle, ``name`` as
+  the display name and ``https://x.com/<username>`` as the profile page).
 * a tweet: a post (``comment`` when it replies), hashtags as topics.
 * ``referenced_tweets`` ``replied_to``: a ``reply`` to ``in_reply_to_user_id``;
   ``quoted`` and ``retweeted``: a ``share`` of the referenced tweet's author (from
@@ -52,9 +52,12 @@ class TwitterAdapter(JsonLinesSource):
 
     def _user(self, user: dict[str, Any]) -> Iterator[Record]:
         need(user, "id")
+        username = str(user.get("username") or "") or None
         yield AccountRecord(network=self.network, id=str(user["id"]),
                             created_at=iso(user["created_at"]) if user.get("created_at")
-                            else None)
+                            else None,
+                            handle=username, display_name=user.get("name"),
+                            url=f"https://x.com/{username}" if username else None)
 
     def _tweet(self, tweet: dict[str, Any], authors: dict[str, str]) -> Iterator[Record]:
         need(tweet, "id", "author_id", "created_at")

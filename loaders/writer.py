@@ -57,6 +57,7 @@ def _rows(record: Record) -> list[tuple[str, dict[str, Any]]]:  # noqa: PLR0911 
         rows: list[tuple[str, dict[str, Any]]] = [("accounts", {
             "key": record.key, "network": record.network, "id": record.id,
             "created_at": record.created_at, "reputation": record.reputation,
+            "handle": record.handle, "display_name": record.display_name, "url": record.url,
         })]
         if record.person is not None:
             rows.append(("links", {"key": record.key, "network": record.network,

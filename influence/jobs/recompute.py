@@ -152,8 +152,11 @@ def recompute(store: QueryRunner, params: ModelParams, asof: int | None = None, 
         progress.note(f"scored {score_run.people_in_graph} people over "
                       f"{score_run.engagement_pairs} engagement pairs in "
                       f"{score_run.seconds:.1f}s (half-life {score_run.half_life_days:g} days; "
-                      f"PageRank {score_run.iterations} iterations, "
-                      f"converged={score_run.converged})")
+                      f"PageRank {score_run.iterations} iterations"
+                      + (", converged)" if score_run.converged else
+                         f", stopped at the cap before the {params.tolerance:g} tolerance: on "
+                         "the bundled data that leaves every score within 0.01 points of the "
+                         "converged one, docs/MODEL.md 'Convergence')"))
     if topics:
         progress.stage("recompute: topic scores", len(list_topics(store, 1_000_000)))
         topic_run = compute_topic_scores(store, params, asof=when,

@@ -54,6 +54,36 @@ def _search_and_open(page: Page, api_url: str) -> str:
     return person
 
 
+def test_landing_shows_names_and_a_part_of_a_name_finds_the_person(
+        page: Page, api_url: str) -> None:
+    """The page opens on the top people and their strongest links, labelled by name; typing
+    part of a display name finds the person, whose card links to their profile."""
+    data: Any = graphql(api_url, "{ leaderboard(first: 1) { edges { node { id name "
+                        "accounts { url } } } } }")
+    top = data["leaderboard"]["edges"][0]["node"]
+    assert top["name"], "Stack Exchange users have display names"
+    _open(page, api_url)
+    expect(page.locator("#graph")).to_have_attribute("data-landing", "15")
+    _idle(page)
+    labels: list[str] = page.evaluate(
+        "() => window.__influence.graph.mapNodes((n, a) => a.label)")
+    assert len(labels) > 15, "the top people and their links are drawn at once"
+    assert top["name"] in labels
+    assert not [label for label in labels if label.startswith("stackexchange:")], \
+        "every node is labelled by name, none by id"
+    page.wait_for_timeout(2600)  # the landing layout settles before the picture
+    save_screenshot(page, "landing")
+    part = max(top["name"].split(), key=len)[:4].lower()
+    page.get_by_label("Search people by handle or name").fill(part)
+    page.get_by_role("button", name="Search", exact=True).click()
+    result = page.locator(f'#results button[data-person="{top["id"]}"]')
+    expect(result).to_contain_text(top["name"])
+    result.click()
+    expect(page.locator("#card-title")).to_have_text(top["name"])
+    link = page.locator('#card [data-testid="profiles"] a').first
+    expect(link).to_have_attribute("href", top["accounts"][0]["url"])
+
+
 def test_search_expand_and_explanation(page: Page, api_url: str) -> None:
     _open(page, api_url)
     person = _search_and_open(page, api_url)

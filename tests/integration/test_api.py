@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -144,18 +145,32 @@ async def test_leaderboard_pages_and_filters(client: Client, open_settings: Sett
 
 
 async def test_people_search(client: Client, open_settings: Settings, graph: Store) -> None:
+    """By exact id, account id or key; by the start of any word of a name, case and accents
+    aside; ranked exact ids first, then by score."""
+    people = "query($q: String!) { people(search: $q, first: 5) { totalCount " \
+             "pageInfo { hasNextPage } edges { node { id name score } } } }"
     async with client(open_settings) as c:
-        body = await gql(c, '{ people(search: "stackexchange:51", first: 5) { totalCount '
-                         "pageInfo { hasNextPage } edges { node { id } } } }")
-        exact = await gql(c, '{ people(search: "5064") { edges { node { id accounts { id } } } } }')
+        exact = await gql(c, people, q="5064")
+        key = await gql(c, people, q="stackexchange:5064")
+        accents = await gql(c, people, q="NUNEZ gab")
+        prefix = await gql(c, people, q="geo")
         empty = await gql(c, '{ people(search: "  ") { totalCount } }')
-    found = body["data"]["people"]
-    n = cypher(graph, "MATCH (p:Person) WHERE p.id CONTAINS 'stackexchange:51' "
-               "RETURN count(p) AS n")[0]["n"]
+    for body in (exact, key):
+        assert [e["node"]["id"] for e in body["data"]["people"]["edges"]] == \
+            ["stackexchange:5064"]
+    assert [e["node"]["name"] for e in accents["data"]["people"]["edges"]] == ["Gabriel Nuñez"]
+    found = prefix["data"]["people"]
+    n = cypher(graph, """MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account)
+                         WHERE a.display_name =~ $words_from_geo
+                         RETURN count(DISTINCT p) AS n""",
+               words_from_geo=r"(?i)(.*\W)?geo.*")[0]["n"]
+    assert n > 5, "the dump has more than a page of Geoffs and Georges"
     assert found["totalCount"] == n
-    assert len(found["edges"]) == min(5, n)
-    assert all("stackexchange:51" in e["node"]["id"] for e in found["edges"])
-    assert any(e["node"]["id"] == "stackexchange:5064" for e in exact["data"]["people"]["edges"])
+    assert found["pageInfo"]["hasNextPage"]
+    assert all(re.search(r"(^|\W)geo", e["node"]["name"], re.IGNORECASE)
+               for e in found["edges"])
+    scores = [e["node"]["score"] for e in found["edges"]]
+    assert scores == sorted(scores, reverse=True)  # the most influential first
     assert codes(empty) == ["BAD_USER_INPUT"]
 
 

@@ -1,13 +1,16 @@
-"""Under the default policy ('opted_in'), unknown consent never shows a score on any read path.
+"""Under the default policy ('opted_in'), unknown consent never shows a score, a name, a handle
+or a profile link on any read path.
 
 Real Stack Exchange data, scored; five top people opted in, everyone else left 'unknown'.
 Each path (GraphQL fields, notebook client, engine reads) is checked by walking its whole
-answer: wherever a person with unpublished consent appears, every score next to them is null,
-and other people's explanations name only published people.
+answer: wherever a person with unpublished consent appears, every score and name next to them
+is null, other people's explanations name only published people, and a hidden person's name
+finds nobody.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,8 +64,13 @@ def world(store: Store, settings: Settings,
             "consent_of": consent_of}
 
 
+SHOWN_IF_PUBLISHED = ("score", "percentile", "confidence", "handle", "displayName", "url")
+"""Fields of a person or of their accounts that only a published person shows (and ``name`` of
+a person: topics have names too)."""
+
+
 def _walk(value: Any, published: bool | None = None) -> Iterator[tuple[bool | None, str, Any]]:
-    """(is the owning person published, key, value) for every score-like field."""
+    """(is the owning person published, key, value) for every score-like or name field."""
     if isinstance(value, list):
         for item in value:
             yield from _walk(item, published)
@@ -73,14 +81,15 @@ def _walk(value: Any, published: bool | None = None) -> Iterator[tuple[bool | No
         elif isinstance(value.get("person"), dict) and "consent" in value["person"]:
             owner = str(value["person"]["consent"]).lower() == "opted_in"
         for key, item in value.items():
-            if key in ("score", "percentile", "confidence"):
+            if key in SHOWN_IF_PUBLISHED or (key == "name" and "consent" in value):
                 yield owner, key, item
             else:
                 yield from _walk(item, owner)
 
 
 def assert_no_leak(answer: Any) -> int:
-    """Every score beside an unpublished person is null; returns how many scores were seen."""
+    """Every score and name beside an unpublished person is null; returns how many were
+    seen."""
     seen = 0
     for published, key, value in _walk(answer):
         if value is not None:
@@ -99,7 +108,7 @@ async def _graphql(settings: Settings, store: Store, query: str) -> dict[str, An
     return body
 
 
-PERSON = "id consent score percentile"
+PERSON = "id name consent score percentile accounts { id handle displayName url }"
 API_PATHS = {
     "person": '{{ person(id: "{unknown}") {{ {p} '
               "topics(first: 20) {{ name score percentile }} }} }}",
@@ -137,6 +146,40 @@ async def test_graphql_path_hides_unknown_consent(path: str, world: dict[str, An
         assert all(world["consent_of"][i] == "opted_in" for i in listed)
         if path == "leaderboard":
             assert world["opted_in"][0] in text
+
+
+DISPLAY_NAME = Query(
+    "test_privacy_display_name",
+    "MATCH (:Person {id: $id})-[:HAS_ACCOUNT]->(a:Account) RETURN a.display_name AS name")
+
+
+@pytest.mark.anyio
+async def test_a_hidden_persons_name_finds_nobody(world: dict[str, Any], store: Store,
+                                                  settings: Settings) -> None:
+    search = "{{ people(search: {text}, first: 100) {{ edges {{ node {{ {p} }} }} }} }}"
+
+    async def found(name: str, policy: Settings) -> list[str]:
+        body = await _graphql(policy, store, search.format(text=json.dumps(name), p=PERSON))
+        assert not body.get("errors"), body.get("errors")
+        if policy is settings:
+            assert_no_leak(body["data"])
+        return list(_ids(body["data"]))
+
+    hidden = store.read(DISPLAY_NAME, id=world["unknown"])[0]["name"]
+    shown_id = world["opted_in"][0]
+    shown = store.read(DISPLAY_NAME, id=shown_id)[0]["name"]
+    assert hidden, "the dump's users have display names"
+    assert shown
+    assert world["unknown"] not in await found(hidden, settings)
+    assert shown_id in await found(shown, settings)  # a published person is found by name
+    # the same search under the open policy finds the person: the check above can fail
+    open_policy = settings.model_copy(update={"publish_policy": "not_opted_out"})
+    assert world["unknown"] in await found(hidden, open_policy)
+    # an id is not a name: it finds the person, without name, handle or score
+    by_id = await _graphql(settings, store, search.format(text=json.dumps(world["unknown"]),
+                                                          p=PERSON))
+    assert list(_ids(by_id["data"])) == [world["unknown"]]
+    assert_no_leak(by_id["data"])
 
 
 @pytest.mark.anyio
@@ -202,7 +245,15 @@ def test_notebook_client_hides_unknown_consent(world: dict[str, Any], store: Sto
     client = Client(settings, store=store, progress=False)
     frame = client.scores(limit=100)
     assert set(frame["person_id"]) == set(world["opted_in"])
-    assert client.person(world["unknown"])["score"] is None
+    assert frame["name"].notna().all()  # the published are shown by name
+    hidden = client.person(world["unknown"])
+    assert hidden["score"] is None
+    assert hidden["name"] is None
+    assert hidden["profiles"] == {}
+    graph = client.to_networkx(world["opted_in"][0])
+    assert graph.number_of_nodes() > 1
+    for node, attrs in graph.nodes(data=True):
+        assert (attrs["name"] is None) == (world["consent_of"][node] != "opted_in")
 
 
 def test_explanations_of_others_pool_unknown_people_anonymously(world: dict[str, Any],

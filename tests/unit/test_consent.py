@@ -106,7 +106,8 @@ def test_load_skips_rows_of_erased_people_with_a_reason(tmp_path: Path) -> None:
     assert tally.skipped_reasons[ERASED_REASON] == 2
     written = [p["rows"] for n, p in store.calls if n.startswith("upsert")]
     assert written == [[{"key": "se:8", "network": "se", "id": "8", "created_at": None,
-                         "reputation": None}]]
+                         "reputation": None, "handle": None, "display_name": None,
+                         "url": None}]]
 
 
 def _settings(**extra: object) -> Settings:

@@ -73,6 +73,9 @@ def test_people_accounts_and_owners_implied_or_given(tmp_path: Path) -> None:
     writer = ImportWriter(tmp_path / "import")
     records: list[Record] = [_interaction(1, actor="a", target="b"),
                              AccountRecord(network="n", id="b", reputation=7),
+                             AccountRecord(network="n", id="b", handle="@b",
+                                           display_name='Bo "the, baker" Ñ',
+                                           url="https://n.example/b"),
                              LinkRecord(network="n", account="a", person="alice")]
     for record in records:
         writer.add(record, autoflush=False)
@@ -85,6 +88,10 @@ def test_people_accounts_and_owners_implied_or_given(tmp_path: Path) -> None:
     assert (accounts["n:b"]["network"], accounts["n:b"]["id"],
             accounts["n:b"]["reputation:long"]) == ("n", "b", "7")
     assert accounts["n:a"]["reputation:long"] == ""
+    # a later record adds names to what an earlier one gave; quotes and commas survive the CSV
+    assert (accounts["n:b"]["handle"], accounts["n:b"]["display_name"],
+            accounts["n:b"]["url"]) == ("@b", 'Bo "the, baker" Ñ', "https://n.example/b")
+    assert accounts["n:a"]["display_name"] == ""
     owners = {(r[":START_ID(Person)"], r[":END_ID(Account)"])
               for r in _csv(dict(files.relationships)["HAS_ACCOUNT"])}
     assert owners == {("alice", "n:a"), ("n:b", "n:b")}

@@ -10,8 +10,8 @@ import pytest
 from influence.errors import InvalidInputError
 from influence.loaders.base import Parsed, Rejected, Skipped
 from influence.loaders.quarantine import Quarantine
-from influence.loaders.records import InteractionRecord, PostRecord
-from influence.loaders.stackexchange import FILES, StackExchangeAdapter
+from influence.loaders.records import AccountRecord, InteractionRecord, PostRecord
+from influence.loaders.stackexchange import FILES, StackExchangeAdapter, site_of
 from influence.loaders.writer import Writer, load
 from tests.conftest import SE_DUMP
 
@@ -70,3 +70,26 @@ def test_broken_rows_are_quarantined_with_reasons(tmp_path: Path) -> None:
 def test_a_folder_without_a_dump_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="not a Stack Exchange dump"):
         StackExchangeAdapter(tmp_path)
+
+
+def test_users_carry_their_display_name_and_profile_page(
+        items: list[Parsed | Rejected | Skipped]) -> None:
+    accounts = {r.id: r for i in items if isinstance(i, Parsed) for r in i.records
+                if isinstance(r, AccountRecord)}
+    assert len(accounts) == 3_948  # Users.xml rows (MANIFEST.md)
+    # the dump's own rows (Users.xml): Id="1" is Geoff Dalgas; names keep their accents
+    assert accounts["1"].display_name == "Geoff Dalgas"
+    assert accounts["1"].url == "https://beer.stackexchange.com/users/1"
+    assert sum(a.display_name is not None for a in accounts.values()) == 3_948
+    assert any(a.display_name == "Gabriel Nuñez" for a in accounts.values())
+
+
+@pytest.mark.parametrize(("folder", "site"), [
+    ("beer.stackexchange.com", "beer.stackexchange.com"),  # archive.org's name, extracted
+    ("mathoverflow.net.7z", "mathoverflow.net"),
+    ("stackexchange-beer", "beer.stackexchange.com"),     # the bundled copy's name
+    ("my-dump", None),                                     # unknown: no profile links
+])
+def test_the_site_is_read_from_the_folder_name(tmp_path: Path, folder: str,
+                                               site: str | None) -> None:
+    assert site_of(tmp_path / folder) == site

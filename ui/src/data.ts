@@ -27,7 +27,7 @@ export interface Part {
 }
 
 export interface PersonDetail extends PersonLite {
-  accounts: { network: string; id: string }[];
+  accounts: { network: string; id: string; handle: string | null; url: string | null }[];
   topTopics: { name: string; value: number | null }[];
   networkScores: { network: string; score: number }[];
   explanation: { score: number | null; groups: { title: string; parts: Part[] }[]; hints: string[]; topPeople: { label: string; value: number | null }[] } | null;
@@ -50,7 +50,7 @@ const COMMUNITY_SEL: Selection = { id: true, name: true, label: true, size: true
 export const PERSON_LITE: Selection = {
   id: true, consent: true, score: true, percentile: true, confidence: true,
   handle: true, name: true, displayName: true,
-  accounts: { network: true, id: true, handle: true, name: true, displayName: true },
+  accounts: { network: true, id: true, handle: true, name: true, displayName: true, url: true },
   community: COMMUNITY_SEL, communityId: true,
 };
 
@@ -234,7 +234,10 @@ export class Api {
     const netRaw = first(raw.networkScores, raw.scoresByNetwork, netObjs) as Obj[] | null;
     return {
       ...base,
-      accounts: ((raw.accounts as Obj[] | undefined) ?? []).map((a) => ({ network: String(a.network), id: String(a.id) })),
+      accounts: ((raw.accounts as Obj[] | undefined) ?? []).map((a) => ({
+        network: String(a.network), id: String(a.id), handle: str(a.handle),
+        url: typeof a.url === "string" && /^https?:\/\//.test(a.url) ? a.url : null,
+      })),
       topTopics: topicsRaw.map((t) => ({ name: topicName(t) ?? "?", value: num(first(t.score, t.weight, t.share)) })),
       networkScores: (netRaw ?? []).map((n) => ({ network: str(first(n.network, n.name)) ?? "?", score: num(n.score) ?? 0 })),
       explanation, history,

@@ -12,6 +12,10 @@ import "./style.css";
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 const NEIGHBOURS_PER_EXPAND = 25;
+/** The landing view: the top people and each one's strongest links. */
+const LANDING_PEOPLE = 15;
+const LANDING_LINKS = 6;
+const START_HINT = "Top people and their strongest links. Click a node, or search by name or handle.";
 
 interface NodeAttrs {
   x: number; y: number; size: number; color: string; label: string; hidden?: boolean;
@@ -95,7 +99,7 @@ function upsertPerson(p: PersonLite, near?: { x: number; y: number }, i = 0, n =
   return p.id;
 }
 
-function addNeighbours(centre: string, list: Neighbour[]): void {
+function addNeighbours(centre: string, list: Neighbour[], expanded = true): void {
   const at = graph.getNodeAttributes(centre);
   const maxW = Math.max(...list.map((n) => n.weight), 1);
   list.forEach((nb, i) => {
@@ -112,7 +116,7 @@ function addNeighbours(centre: string, list: Neighbour[]): void {
       graph.addEdge(centre, id, { size: w, color: "#b8bfcc", weight: nb.weight, kinds: nb.kinds });
     }
   });
-  graph.setNodeAttribute(centre, "expanded", true);
+  if (expanded) graph.setNodeAttribute(centre, "expanded", true);
 }
 
 function runLayout(ms = 1500): void {
@@ -286,8 +290,19 @@ function renderCard(d: PersonDetail): HTMLElement[] {
   if (api.gql.has("person.confidence")) fact("Confidence", fmt(d.confidence, 2), "confidence");
   if (d.consent !== null) fact("Consent", d.consent.toLowerCase().replace(/_/g, " "), "consent");
   if (d.community !== null) fact("Community", communityLabel.get(d.community) ?? d.community, "community");
-  fact("Accounts", d.accounts.map((a) => `${a.network}:${a.id}`).join(", ") || "—", "accounts");
+  fact("Accounts", d.accounts.map((a) => `${a.network}:${a.handle ?? a.id}`).join(", ") || "—", "accounts");
   out.push(facts);
+  const profiles = d.accounts.filter((a) => a.url !== null);
+  if (profiles.length) {
+    const ul = el("ul", { class: "profiles", "data-testid": "profiles" });
+    for (const a of profiles) {
+      const link = el("a", { href: a.url!, target: "_blank", rel: "noopener noreferrer" }, `Profile on ${a.network}`);
+      const li = el("li");
+      li.append(link);
+      ul.append(li);
+    }
+    out.push(ul);
+  }
   if (d.score === null) {
     out.push(el("p", { class: "hint" }, "The score is not shown: the consent policy does not publish it."));
   }
@@ -340,10 +355,10 @@ function renderCard(d: PersonDetail): HTMLElement[] {
 
 // ---------------------------------------------------------------- search
 
-async function search(text: string | null): Promise<void> {
+async function search(text: string | null): Promise<PersonLite[]> {
   const ul = $("results");
-  const found = await guarded("Search", () => (text === null ? api.leaderboard(null, 15) : api.search(text)));
-  if (!found) return;
+  const found = await guarded("Search", () => (text === null ? api.leaderboard(null, LANDING_PEOPLE) : api.search(text)));
+  if (!found) return [];
   $("results-h").textContent = text === null ? "Top people" : "Results";
   ul.replaceChildren();
   if (!found.length) ul.append(el("li", { class: "hint" }, `Nobody matches “${text}”.`));
@@ -355,6 +370,24 @@ async function search(text: string | null): Promise<void> {
     ul.append(li);
   }
   if (text !== null) setStatus(`${found.length} found`);
+  return found;
+}
+
+/** Draw the top people and each one's strongest links (a few requests at a time). */
+async function landing(top: PersonLite[]): Promise<void> {
+  top.forEach((p, i) => upsertPerson(p, { x: 0, y: 0 }, i, top.length));
+  if (api.canExpand) {
+    for (let i = 0; i < top.length; i += 4) {
+      const batch = top.slice(i, i + 4);
+      const lists = await Promise.all(batch.map((p) => guarded("Loading links", () => api.neighbours(p.id, {
+        direction: "BOTH", kind: null, first: LANDING_LINKS, withTopics: api.personTopics,
+      }))));
+      batch.forEach((p, j) => { const l = lists[j]; if (l) addNeighbours(p.id, l, false); });
+    }
+  }
+  applyFilters();
+  runLayout(2500);
+  $("graph").dataset.landing = String(top.length);
 }
 
 // ---------------------------------------------------------------- topics view
@@ -494,7 +527,7 @@ async function start(): Promise<void> {
   $("f-direction").addEventListener("change", () => void rebuild());
   $("reset").addEventListener("click", () => {
     resetLayout(); graph.clear(); selected = null; applyFilters();
-    $("card").replaceChildren(el("p", { class: "hint" }, "Search for a person to start."));
+    $("card").replaceChildren(el("p", { class: "hint" }, "Search for a person by name or handle to start."));
   });
   $("tab-people").addEventListener("click", () => selectTab("people"));
   $("tab-topics").addEventListener("click", () => selectTab("topics"));
@@ -515,7 +548,11 @@ async function start(): Promise<void> {
   }
   const q = params.get("q");
   if (q) ($("search-input") as HTMLInputElement).value = q;
-  await search(q);
+  const top = await search(q);
+  if (q === null && top.length) {
+    $("card").replaceChildren(el("p", { class: "hint" }, START_HINT));
+    await landing(top);
+  }
   applyFilters();
   document.body.dataset.ready = "true";
 }
