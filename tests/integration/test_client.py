@@ -71,9 +71,10 @@ def _top(store: Store, n: int, topic: str | None = None) -> list[str]:
 
 def test_scores_match_the_engine_leaderboard(open_client: Client, store: Store) -> None:
     frame = open_client.scores(limit=20)
-    assert list(frame.columns) == ["rank", "person_id", "score", "percentile", "consent",
-                                   "networks", "accounts"]
+    assert list(frame.columns) == ["rank", "person_id", "name", "score", "percentile",
+                                   "consent", "networks", "accounts"]
     assert frame["person_id"].tolist() == _top(store, 20)
+    assert frame["name"].notna().all()  # Stack Exchange users have display names
     assert frame["rank"].tolist() == list(range(1, 21))
     assert frame["score"].is_monotonic_decreasing
     assert frame["score"].between(1, 100).all()
