@@ -34,9 +34,9 @@ from influence.domain import INTERACTION_TYPES, event_word, relationship_type
 from influence.loaders import records as rec
 
 PARTITIONS = 16
+"""Interaction spill files (by actor account): a partition is grouped in memory at the end."""
 ACCOUNT_EXTRA = ("created_at", "reputation", "handle", "display_name", "url")
 """Account properties besides key, network and id (the first two are numbers)."""
-"""Interaction spill files (by actor account): a partition is grouped in memory at the end."""
 EVENT = np.dtype([("a", "<i4"), ("b", "<i4"), ("kind", "<i1"), ("topics", "<i4"),
                   ("post", "<i4"), ("word", "<i8"), ("value", "<f8")])
 """One spilled interaction: account indices, kind code, topic-set index (-1: none), index of
