@@ -71,7 +71,8 @@ def test_landing_shows_names_and_a_part_of_a_name_finds_the_person(
     assert top["name"] in labels
     assert not [label for label in labels if label.startswith("stackexchange:")], \
         "every node is labelled by name, none by id"
-    page.wait_for_timeout(2600)  # the landing layout settles before the picture
+    # the landing layout settles and the camera fits the whole graph before the picture
+    expect(page.locator("#graph")).to_have_attribute("data-fitted", "true", timeout=10_000)
     save_screenshot(page, "landing")
     part = max(top["name"].split(), key=len)[:4].lower()
     page.get_by_label("Search people by handle or name").fill(part)

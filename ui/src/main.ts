@@ -119,12 +119,25 @@ function addNeighbours(centre: string, list: Neighbour[], expanded = true): void
   if (expanded) graph.setNodeAttribute(centre, "expanded", true);
 }
 
-function runLayout(ms = 1500): void {
+/** Run ForceAtlas2 for `ms`; strong gravity keeps parts that share no link in view. With
+ * `fit`, the camera is reset afterwards so that the whole graph fills the canvas. */
+function runLayout(ms = 1500, fit = false): void {
   if (!renderer || graph.order < 3) return;
-  if (!layout) layout = new FA2Layout(graph, { settings: { barnesHutOptimize: graph.order > 500, slowDown: 5, gravity: 1, scalingRatio: 8 } });
+  if (!layout) {
+    layout = new FA2Layout(graph, { settings: {
+      barnesHutOptimize: graph.order > 500, slowDown: 5, scalingRatio: 10,
+      strongGravityMode: true, gravity: 0.08, adjustSizes: graph.order <= 500,
+    } });
+  }
   window.clearTimeout(layoutTimer);
   layout.start();
-  layoutTimer = window.setTimeout(() => layout?.stop(), ms);
+  layoutTimer = window.setTimeout(() => {
+    layout?.stop();
+    if (fit) {
+      void renderer?.getCamera().animatedReset({ duration: 300 })
+        .then(() => { $("graph").dataset.fitted = "true"; });
+    }
+  }, ms);
 }
 
 function resetLayout(): void {
@@ -375,7 +388,12 @@ async function search(text: string | null): Promise<PersonLite[]> {
 
 /** Draw the top people and each one's strongest links (a few requests at a time). */
 async function landing(top: PersonLite[]): Promise<void> {
-  top.forEach((p, i) => upsertPerson(p, { x: 0, y: 0 }, i, top.length));
+  // On a wide circle, best first, so that each one's links start around it, not in one heap.
+  const radius = 60 * Math.sqrt(top.length);
+  top.forEach((p, i) => {
+    const angle = (2 * Math.PI * i) / Math.max(top.length, 1);
+    upsertPerson(p, { x: radius * Math.cos(angle), y: radius * Math.sin(angle) });
+  });
   if (api.canExpand) {
     for (let i = 0; i < top.length; i += 4) {
       const batch = top.slice(i, i + 4);
@@ -386,7 +404,7 @@ async function landing(top: PersonLite[]): Promise<void> {
     }
   }
   applyFilters();
-  runLayout(2500);
+  runLayout(2500, true);
   $("graph").dataset.landing = String(top.length);
 }
 
