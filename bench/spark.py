@@ -25,11 +25,15 @@ Results are printed and appended to ``bench/results/spark.md``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import os
+import resource
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,13 +70,46 @@ def spark_jvm() -> int:
     raise SystemExit("no Spark JVM found beside this process")
 
 
-def one_round(store: Store, spark: Any, settings: Settings, log: Path,
-              asof: int) -> dict[str, float]:
+@contextlib.contextmanager
+def client_memory_cap(cap_bytes: int | None) -> Iterator[None]:
+    """Cap this process's address space growth at ``cap_bytes`` (so that running out shows
+    as a ``MemoryError`` of the step, not as the kernel's OOM killer taking the benchmark)."""
+    if cap_bytes is None:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (psutil.Process().memory_info().vms + cap_bytes, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def attempt(failures: dict[str, str], step: str, fn: Callable[[], float]) -> float:
+    """``fn()``'s seconds, or NaN with the reason kept in ``failures`` when it fails."""
+    try:
+        return fn()
+    except Exception as exc:  # any failure is this step's measurement
+        first_line = (str(exc).splitlines() or [""])[0][:200]
+        failures[step] = f"{type(exc).__name__}: {first_line}"
+        print(f"{step} failed: {failures[step]}", flush=True)
+        return math.nan
+
+
+def _s(seconds: float) -> str:
+    return "failed" if math.isnan(seconds) else f"{seconds:.1f} s"
+
+
+def one_round(store: Store, spark: Any, settings: Settings, log: Path, asof: int,
+              cap_bytes: int | None, failures: dict[str, str]) -> dict[str, float]:
     """Seconds of each step: the single-machine recompute, the bare anchor, then the Spark
-    path (log export, scoring, write-back)."""
-    times = {"gds": timed(lambda: compute_scores(store, settings.model, asof=asof))}
-    half_life_s = resolve(store, settings.model).half_life_s  # the one the recompute derived
-    times["anchor"] = anchor(store, asof, half_life_s)
+    path (log export, scoring, write-back). A failing single-machine step (out of memory at
+    the largest sizes) is recorded and the Spark path still runs."""
+    with client_memory_cap(cap_bytes):
+        times = {"gds": attempt(failures, "gds", lambda: timed(
+            lambda: compute_scores(store, settings.model, asof=asof)))}
+    half_life_s = resolve(store, settings.model).half_life_s  # derived from the data
+    times["anchor"] = attempt(failures, "anchor", lambda: anchor(store, asof, half_life_s))
     times["log"] = timed(lambda: write_log(store, log))
     clock = time.perf_counter()
     result = spark_engine.score_log(spark, log, settings.model, asof)
@@ -90,6 +127,11 @@ def main() -> None:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="8g")
     parser.add_argument("--port", type=int, default=7797)
+    parser.add_argument("--warm-up-to", type=int, default=10_000_000, metavar="N",
+                        help="warm the server with one untimed recompute only at sizes <= N")
+    parser.add_argument("--client-memory-gb", type=float, default=None,
+                        help="cap the single-machine client's memory (default: what is "
+                             "available when the step starts, less 3 GB)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-spark")
     parser.add_argument("--out", type=Path, default=RESULTS / "spark.md")
     args = parser.parse_args()
@@ -111,22 +153,32 @@ def main() -> None:
             loaded = first_load(settings, path)["total_s"]
             print(f"[{size:,}] first load {loaded:.1f} s", flush=True)
             times: dict[str, list[float]] = {}
-            with Store(settings) as store:  # warm: the server's caches and JIT, as in use
-                compute_scores(store, settings.model, asof=asof)
+            failures: dict[str, str] = {}
+            if size <= args.warm_up_to:
+                with Store(settings) as store:  # warm: the server's caches and JIT, as in use
+                    compute_scores(store, settings.model, asof=asof)
+            else:
+                notes.append(f"{size:,}: no untimed warm-up recompute (``--warm-up-to``).")
+            cap = (int(args.client_memory_gb * 2**30) if args.client_memory_gb
+                   else psutil.virtual_memory().available - 3 * 2**30)
             with Store(settings) as store, PeakRss(server_pid(settings)) as server, \
                     PeakRss(os.getpid()) as client, PeakRss(jvm) as driver:
                 for _ in range(args.repeat):
                     for step, seconds in one_round(store, spark, settings,
-                                                   args.work / f"log-{size}", asof).items():
+                                                   args.work / f"log-{size}", asof,
+                                                   cap, failures).items():
                         times.setdefault(step, []).append(seconds)
                     print(f"[{size:,}] " + ", ".join(f"{k} {v[-1]:.1f} s"
                                                      for k, v in times.items()), flush=True)
             med = {k: statistics.median(v) for k, v in times.items()}
             spark_total = med["log"] + med["spark"] + med["write"]
+            notes.extend(f"{size:,}: `{step}` failed (client memory cap {cap / 2**30:.1f} GB): "
+                         f"{reason}" for step, reason in failures.items())
+            ratio = med["gds"] / med["spark"]
             rows.append(
-                f"| {size:,} | {loaded:.0f} s | {med['anchor']:.1f} s | {med['gds']:.1f} s | "
-                f"{med['log']:.1f} s | {med['spark']:.1f} s | {med['write']:.1f} s | "
-                f"{spark_total:.1f} s | **{med['gds'] / med['spark']:.2f}x** | "
+                f"| {size:,} | {loaded:.0f} s | {_s(med['anchor'])} | {_s(med['gds'])} | "
+                f"{_s(med['log'])} | {_s(med['spark'])} | {_s(med['write'])} | "
+                f"{_s(spark_total)} | **{'-' if math.isnan(ratio) else f'{ratio:.2f}x'}** | "
                 f"{server.peak:,.0f} / {client.peak:,.0f} / {driver.peak:,.0f} MB |")
     finally:
         spark.stop()
