@@ -1,4 +1,5 @@
-"""Abuse limits: the query-cost validation rule and the per-key token bucket.
+"""Abuse limits: the query-cost validation rule and the per-key token buckets (in-process,
+or shared by the worker processes through a SQLite file).
 
 Cost model (see docs/API.md): every selected field costs 1; a field with a ``first`` argument
 multiplies the cost of its sub-selection by that page size (a variable counts as the largest
@@ -8,9 +9,11 @@ page, 100; no argument counts as 20). Fragments are expanded. A query above
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from graphql import (
     FieldNode,
@@ -89,6 +92,16 @@ def cost_rule(max_cost: int) -> type[ValidationRule]:
     return QueryCostRule
 
 
+class Buckets(Protocol):
+    """Per-key rate limiting: ``take`` returns 0 when allowed, else seconds to wait."""
+
+    def take(self, key: str) -> float: ...
+
+
+def _refill(tokens: float, last: float, now: float, rate: float, burst: float) -> float:
+    return min(burst, tokens + (now - last) * rate)
+
+
 class TokenBuckets:
     """In-process token buckets, one per caller key (thread-safe)."""
 
@@ -103,9 +116,55 @@ class TokenBuckets:
         now = time.monotonic()
         with self._lock:
             tokens, last = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            tokens = _refill(tokens, last, now, self.rate, self.burst)
             if tokens >= 1.0:
                 self._buckets[key] = (tokens - 1.0, now)
                 return 0.0
             self._buckets[key] = (tokens, now)
             return (1.0 - tokens) / self.rate
+
+
+class SharedTokenBuckets:
+    """The same token buckets in a SQLite file, so that every worker process of one machine
+    draws on one budget per key (``influence serve --workers N``). Each ``take`` is one short
+    write transaction; the clock is ``time.monotonic``, which Linux shares between processes.
+    """
+
+    _SCHEMA = ("CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, "
+               "last REAL NOT NULL) WITHOUT ROWID")
+
+    def __init__(self, path: Path, rate_per_s: float, burst: int) -> None:
+        self.rate = rate_per_s
+        self.burst = float(burst)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, timeout=2.0, isolation_level=None,
+                                   check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=OFF")  # a budget need not survive a crash
+        self._db.execute(self._SCHEMA)
+
+    def take(self, key: str) -> float:
+        """Take one token; returns 0 when allowed, else seconds until a token is free."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                now = time.monotonic()
+                row = self._db.execute("SELECT tokens, last FROM buckets WHERE key = ?",
+                                       (key,)).fetchone()
+                tokens = (self.burst if row is None
+                          else _refill(row[0], row[1], now, self.rate, self.burst))
+                wait = 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+                self._db.execute("INSERT OR REPLACE INTO buckets VALUES (?, ?, ?)",
+                                 (key, tokens - 1.0 if wait == 0.0 else tokens, now))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            return wait
+
+
+def buckets(rate_per_s: float, burst: int, shared: Path | None) -> Buckets:
+    """In-process buckets, or the file-backed ones when ``shared`` names the file."""
+    if shared is None:
+        return TokenBuckets(rate_per_s, burst)
+    return SharedTokenBuckets(shared, rate_per_s, burst)

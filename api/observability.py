@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from influence.api.auth import Caller, presented
-from influence.api.limits import TokenBuckets
+from influence.api.limits import buckets
 from influence.errors import LimitExceededError, UnauthenticatedError, code_for
 from influence.settings import Settings
 
@@ -26,7 +26,8 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {"ts": round(record.created, 3), "level": record.levelname,
-                                 "logger": record.name, "msg": record.getMessage()}
+                                 "logger": record.name, "pid": record.process,
+                                 "msg": record.getMessage()}
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
@@ -81,7 +82,8 @@ class GraphQLGate:
         self.app = app
         self.settings = settings
         self.metrics = metrics
-        self.buckets = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
+        self.buckets = buckets(settings.rate_limit_per_s, settings.rate_limit_burst,
+                               settings.rate_limit_file)
         self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

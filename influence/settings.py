@@ -85,6 +85,16 @@ class Settings(BaseSettings):
     rate_limit_per_s: float = Field(default=50.0, gt=0,
                                     description="Sustained requests per second per API key.")
     rate_limit_burst: int = Field(default=100, ge=1, description="Token-bucket size per key.")
+    api_workers: int = Field(
+        default=1, ge=1, le=64,
+        description="Worker processes of `influence serve` (uvicorn workers on one port); "
+        "with more than one, the rate limits are shared through rate_limit_file.",
+    )
+    rate_limit_file: Path | None = Field(
+        default=None,
+        description="SQLite file holding the per-key token buckets, shared by every worker "
+        "process on this machine (set by `influence serve --workers N`; unset: in-process).",
+    )
     api_cache_entries: int = Field(
         default=4096, ge=0,
         description="Answers the API keeps per worker process, keyed by query, variables, "

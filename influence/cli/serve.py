@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +25,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")]
     = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="Worker processes on the port (default INFLUENCE_API_WORKERS, 1); "
+        "they share one rate-limit budget per key.")] = None,
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql in development) and the explorer at /ui/."""
     import uvicorn
@@ -31,8 +36,18 @@ def serve(
 
     settings = get_settings()
     host, port = host or settings.api_host, port or settings.api_port
-    say(f"GraphQL API on http://{host}:{port}/graphql")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    workers = workers or settings.api_workers
+    say(f"GraphQL API on http://{host}:{port}/graphql"
+        + (f" ({workers} worker processes)" if workers > 1 else ""))
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    with tempfile.TemporaryDirectory(prefix="influence-api-") as scratch:
+        # The workers are new processes that read their settings from the environment.
+        if settings.rate_limit_file is None:
+            os.environ["INFLUENCE_RATE_LIMIT_FILE"] = str(Path(scratch) / "buckets.sqlite")
+        uvicorn.run("influence.api.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="info")
 
 
 def demo(
@@ -65,7 +80,7 @@ def demo(
             "shown; set INFLUENCE_PUBLISH_POLICY=not_opted_out to show them (the Makefile demo "
             "does, see README).")
     if serve_api:
-        serve(host=None, port=None)
+        serve(host=None, port=None, workers=None)
 
 
 def register(app: typer.Typer) -> None:

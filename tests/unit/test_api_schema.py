@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from pathlib import Path
 
 import pytest
 from graphql import parse
@@ -12,7 +14,7 @@ from pydantic import SecretStr
 
 from influence.api.auth import Caller, presented
 from influence.api.graphql import decode_cursor, encode_cursor
-from influence.api.limits import TokenBuckets, selection_cost
+from influence.api.limits import SharedTokenBuckets, TokenBuckets, selection_cost
 from influence.api.observability import JsonFormatter
 from influence.cli.api import SCHEMA_FILE, schema_sdl
 from influence.errors import InvalidInputError
@@ -64,6 +66,25 @@ def test_token_bucket_allows_the_burst_then_refuses() -> None:
     assert [buckets.take("k") for _ in range(3)] == [0.0, 0.0, 0.0]
     assert buckets.take("k") > 0
     assert buckets.take("other") == 0.0
+
+
+def test_shared_token_buckets_are_one_budget_for_every_worker(tmp_path: Path) -> None:
+    """Two workers (two connections to one file) draw on the same per-key budget."""
+    path = tmp_path / "buckets.sqlite"
+    first, second = (SharedTokenBuckets(path, rate_per_s=0.001, burst=3) for _ in range(2))
+    assert [first.take("k"), second.take("k"), first.take("k")] == [0.0, 0.0, 0.0]
+    assert second.take("k") > 0
+    assert first.take("k") > 0
+    assert second.take("other") == 0.0
+
+
+def test_shared_token_buckets_refill_at_the_rate(tmp_path: Path) -> None:
+    buckets = SharedTokenBuckets(tmp_path / "b.sqlite", rate_per_s=50.0, burst=1)
+    assert buckets.take("k") == 0.0
+    wait = buckets.take("k")
+    assert 0 < wait <= 1 / 50
+    time.sleep(wait + 0.01)
+    assert buckets.take("k") == 0.0
 
 
 def test_callers_need_a_key_when_keys_are_configured() -> None:
