@@ -21,7 +21,7 @@ score` + `influence topics compute`):
 
     INFLUENCE_DB_PORT=7796 .venv/bin/python bench/api.py --rate 200 --seconds 20
 
-Results are printed and written to bench/results/api.md.
+Results are printed and appended to bench/results/api.md.
 """
 
 from __future__ import annotations
@@ -126,10 +126,9 @@ async def closed_loop(call: Callable[[int], Awaitable[bool | str]], workers: int
 def start_api(port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "INFLUENCE_PUBLISH_POLICY": "not_opted_out",
            "INFLUENCE_RATE_LIMIT_PER_S": "1000000", "INFLUENCE_RATE_LIMIT_BURST": "1000000"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "influence.api.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning", "--no-access-log"],
+    return subprocess.Popen(  # the README's serve command, as a user starts it
+        [sys.executable, "-m", "influence", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -223,6 +222,21 @@ async def run(args: argparse.Namespace) -> list[Result]:
                                           len(lat), errors, secs, lat, shed))
                     print(results[-1].row(), flush=True)
                 results[-1].shape += f" (API RSS {api_rss(proc.pid):.0f} MB)"
+            for command in args.during:
+                # Reads while a write job runs over and over (a recompute, a reload, an
+                # erasure): each one finishing changes the read generation, so the cache
+                # is dropped and reads go to the database again.
+                stop = asyncio.Event()
+                runs = asyncio.create_task(_repeat(command, stop))
+                for op in ops:
+                    errors, secs, lat, shed = await open_loop(ops[op]["graphql"], args.rate,
+                                                              args.seconds)
+                    results.append(Result(op, "graphql", f"open {args.rate:.0f}/s during "
+                                          f"`{command}`", len(lat), errors, secs, lat, shed))
+                    print(results[-1].row(), flush=True)
+                stop.set()
+                finished = await runs
+                results[-1].shape += f" ({finished} runs finished)"
     finally:
         proc.terminate()
         try:
@@ -231,6 +245,16 @@ async def run(args: argparse.Namespace) -> list[Result]:
             proc.kill()
         await driver.close()
     return results
+
+
+async def _repeat(command: str, stop: asyncio.Event) -> int:
+    """Run a shell command again and again until ``stop``; how many runs succeeded."""
+    done = 0
+    while not stop.is_set():
+        proc = await asyncio.create_subprocess_shell(command, stdout=subprocess.DEVNULL,
+                                                     stderr=subprocess.DEVNULL)
+        done += await proc.wait() == 0
+    return done
 
 
 async def _data(tx: Any, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -260,7 +284,7 @@ def report(results: list[Result], args: argparse.Namespace, load: tuple[float, .
                               f"p99 x{g[0].pct(99) / d[0].pct(99):.1f}, throughput "
                               f"x{speed:.2f}")
     return "\n".join([
-        "# API benchmark", "",
+        f"## API benchmark ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
         f"`bench/api.py --rate {args.rate:.0f} --seconds {args.seconds:.0f} "
         f"--concurrency {args.concurrency} --workers {args.workers} --overload "
         f"{args.overload:.0f}` on "
@@ -289,12 +313,16 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8796)
     parser.add_argument("--overload", type=float, default=1000.0,
                         help="offered rate of the overload phase (0: none)")
+    parser.add_argument("--during", action="append", default=[], metavar="COMMAND",
+                        help="also measure reads while this shell command runs again and "
+                             "again (repeatable), e.g. 'influence score --asof 2016-12-10'")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     load = os.getloadavg()
     results = asyncio.run(run(args))
     text = report(results, args, load)
-    args.out.write_text(text)
+    with args.out.open("a", encoding="utf-8") as fh:  # earlier runs stay
+        fh.write("\n" + text)
     print(text)
 
 

@@ -40,14 +40,15 @@ def serve(
     say(f"GraphQL API on http://{host}:{port}/graphql"
         + (f" ({workers} worker processes)" if workers > 1 else ""))
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                    access_log=False)  # the API logs every GraphQL request itself (JSON)
         return
     with tempfile.TemporaryDirectory(prefix="influence-api-") as scratch:
         # The workers are new processes that read their settings from the environment.
         if settings.rate_limit_file is None:
             os.environ["INFLUENCE_RATE_LIMIT_FILE"] = str(Path(scratch) / "buckets.sqlite")
         uvicorn.run("influence.api.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="info")
+                    workers=workers, log_level="info", access_log=False)
 
 
 def demo(
