@@ -97,24 +97,28 @@ def attempt(failures: dict[str, str], step: str, fn: Callable[[], float]) -> flo
 
 
 def _s(seconds: float) -> str:
-    return "failed" if math.isnan(seconds) else f"{seconds:.1f} s"
+    return "-" if math.isnan(seconds) else f"{seconds:.1f} s"
 
 
 def one_round(store: Store, spark: Any, settings: Settings, log: Path, asof: int,
-              cap_bytes: int | None, failures: dict[str, str]) -> dict[str, float]:
+              cap_bytes: int | None, failures: dict[str, str],
+              single: bool = True) -> dict[str, float]:
     """Seconds of each step: the single-machine recompute, the bare anchor, then the Spark
     path (log export, scoring, write-back). A failing single-machine step (out of memory at
     the largest sizes) is recorded and the Spark path still runs."""
-    with client_memory_cap(cap_bytes):
-        times = {"gds": attempt(failures, "gds", lambda: timed(
-            lambda: compute_scores(store, settings.model, asof=asof)))}
+    times = {"gds": math.nan}
+    if single:
+        with client_memory_cap(cap_bytes):
+            times["gds"] = attempt(failures, "gds", lambda: timed(
+                lambda: compute_scores(store, settings.model, asof=asof)))
     half_life_s = resolve(store, settings.model).half_life_s  # derived from the data
     times["anchor"] = attempt(failures, "anchor", lambda: anchor(store, asof, half_life_s))
-    times["log"] = timed(lambda: write_log(store, log))
-    clock = time.perf_counter()
-    result = spark_engine.score_log(spark, log, settings.model, asof)
-    times["spark"] = time.perf_counter() - clock
-    times["write"] = timed(lambda: write_external(store, result, asof))
+    times["log"] = attempt(failures, "log", lambda: timed(lambda: write_log(store, log)))
+    results: list[Any] = []
+    times["spark"] = attempt(failures, "spark", lambda: timed(
+        lambda: results.append(spark_engine.score_log(spark, log, settings.model, asof))))
+    times["write"] = (attempt(failures, "write", lambda: timed(
+        lambda: write_external(store, results[0], asof))) if results else math.nan)
     return times
 
 
@@ -129,6 +133,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=7797)
     parser.add_argument("--warm-up-to", type=int, default=10_000_000, metavar="N",
                         help="warm the server with one untimed recompute only at sizes <= N")
+    parser.add_argument("--single", action=argparse.BooleanOptionalAction, default=True,
+                        help="run the single-machine recompute (--no-single: only the bare "
+                             "GDS anchor beside the Spark path, where it cannot fit)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="the scratch server already holds the (largest) size from an "
+                             "earlier run: skip its first load")
     parser.add_argument("--client-memory-gb", type=float, default=None,
                         help="cap the single-machine client's memory (default: what is "
                              "available when the step starts, less 3 GB)")
@@ -150,11 +160,15 @@ def main() -> None:
     try:
         for size in args.sizes:
             path = generated(args.work, size, max(1000, size // 10))
-            loaded = first_load(settings, path)["total_s"]
+            if args.reuse:
+                loaded = math.nan
+                notes.append(f"{size:,}: loaded by an earlier run (``--reuse``), not timed.")
+            else:
+                loaded = first_load(settings, path)["total_s"]
             print(f"[{size:,}] first load {loaded:.1f} s", flush=True)
             times: dict[str, list[float]] = {}
             failures: dict[str, str] = {}
-            if size <= args.warm_up_to:
+            if size <= args.warm_up_to and args.single:
                 with Store(settings) as store:  # warm: the server's caches and JIT, as in use
                     compute_scores(store, settings.model, asof=asof)
             else:
@@ -166,7 +180,7 @@ def main() -> None:
                 for _ in range(args.repeat):
                     for step, seconds in one_round(store, spark, settings,
                                                    args.work / f"log-{size}", asof,
-                                                   cap, failures).items():
+                                                   cap, failures, args.single).items():
                         times.setdefault(step, []).append(seconds)
                     print(f"[{size:,}] " + ", ".join(f"{k} {v[-1]:.1f} s"
                                                      for k, v in times.items()), flush=True)
@@ -176,7 +190,8 @@ def main() -> None:
                          f"{reason}" for step, reason in failures.items())
             ratio = med["gds"] / med["spark"]
             rows.append(
-                f"| {size:,} | {loaded:.0f} s | {_s(med['anchor'])} | {_s(med['gds'])} | "
+                f"| {size:,} | {_s(loaded)} | {_s(med['anchor'])} | "
+                f"{_s(med['gds']) if args.single else 'not run'} | "
                 f"{_s(med['log'])} | {_s(med['spark'])} | {_s(med['write'])} | "
                 f"{_s(spark_total)} | **{'-' if math.isnan(ratio) else f'{ratio:.2f}x'}** | "
                 f"{server.peak:,.0f} / {client.peak:,.0f} / {driver.peak:,.0f} MB |")
