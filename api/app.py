@@ -87,7 +87,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        state["store"] = store or Store(settings)
+        state["store"] = store or Store(
+            settings.model_copy(update={"db_retry_s": settings.api_db_retry_s}), fail_fast=True)
         try:
             yield
         finally:
@@ -130,6 +131,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(ResponseCache, store=lambda: state["store"],
-                       size=settings.api_cache_entries)
+                       size=settings.api_cache_entries, wait_s=max(0.1, settings.api_db_retry_s))
     app.add_middleware(GraphQLGate, settings=settings, metrics=metrics)  # outermost
     return app

@@ -8,7 +8,9 @@ that arrived meanwhile: :class:`VersionReads`) and is answered from
 the cache when an answer for the same caller, query and variables was stored under the same
 pair. A consent change or erasure therefore takes effect on the very next request, in every
 worker process, since each reads the generation from the database. Mutations and error
-responses are never stored.
+responses are never stored. A database that does not answer the generation read within
+``api_db_retry_s`` (a shutting-down server holds reads until it exits) gets the request a
+SERVICE_UNAVAILABLE answer at once, with Retry-After.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,10 +29,16 @@ from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLSyntaxError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from influence.api.errors import UNAVAILABLE_MESSAGE
 from influence.engine import generation
+from influence.errors import StoreUnavailableError, code_for
 from influence.store import QueryRunner
 
 Version = tuple[str | None, str | None]
+UNAVAILABLE = json.dumps({"data": None, "errors": [{
+    "message": UNAVAILABLE_MESSAGE, "extensions": {"code": code_for(
+        StoreUnavailableError("")).graphql_code}}]}).encode()
+log = logging.getLogger("influence.api")
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,12 @@ class VersionReads:
         self._read = read
         self._next: asyncio.Future[Version] | None = None
         self._running: asyncio.Task[None] | None = None
+        self._started = 0.0
+
+    def stalled_for(self) -> float:
+        """Seconds the running read has taken (0 when none runs)."""
+        running = self._running is not None and not self._running.done()
+        return time.monotonic() - self._started if running else 0.0
 
     async def get(self) -> Version:
         if self._next is None:
@@ -97,6 +113,7 @@ class VersionReads:
     async def _serve(self) -> None:
         while self._next is not None:
             waiting, self._next = self._next, None
+            self._started = time.monotonic()
             try:
                 waiting.set_result(await self._read())
             except Exception as exc:
@@ -108,8 +125,10 @@ class ResponseCache:
 
     MAX_BODY = 1 << 20
 
-    def __init__(self, app: ASGIApp, store: Callable[[], QueryRunner], size: int) -> None:
+    def __init__(self, app: ASGIApp, store: Callable[[], QueryRunner], size: int,
+                 wait_s: float = 1.0) -> None:
         self.app = app
+        self.wait_s = wait_s
         self.store = store
         self.answers = Answers(size)
         self.versions = VersionReads(
@@ -124,9 +143,17 @@ class ResponseCache:
         caller = scope.get("state", {}).get("caller")
         who = f"{getattr(caller, 'id', '')}|{getattr(caller, 'operator', False)}"
         try:
-            version = await self.versions.get()
+            version = await self._version()
         except Exception:  # the database is down (or failing): the app answers as it can
             await self.app(scope, _replay(body, receive), send)
+            return
+        if version is None:  # a read of one node takes milliseconds: the database hangs
+            log.warning("database unavailable: no generation read within %.1f s", self.wait_s)
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", str(len(UNAVAILABLE)).encode()),
+                                    (b"retry-after", b"1")]})
+            await send({"type": "http.response.body", "body": UNAVAILABLE})
             return
         key = hashlib.blake2b(
             f"{version[0]}|{version[1]}|{who}|".encode() + body, digest_size=20).digest()
@@ -155,6 +182,16 @@ class ResponseCache:
             kept = [(k, v) for k, v in headers if k.lower() != b"content-length"]
             kept.append((b"content-length", str(len(answer)).encode()))
             self.answers.put(key, Answer(200, kept, answer))
+
+
+    async def _version(self) -> Version | None:
+        """The read generation, or None when the database does not answer in time."""
+        if self.versions.stalled_for() > self.wait_s:
+            return None  # the read before this one already hangs: do not wait for it
+        try:
+            return await asyncio.wait_for(self.versions.get(), self.wait_s)
+        except TimeoutError:
+            return None
 
 
 async def _body(receive: Receive) -> bytes:

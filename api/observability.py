@@ -14,10 +14,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from influence.api.auth import Caller, presented
 from influence.api.limits import buckets
-from influence.errors import LimitExceededError, UnauthenticatedError, code_for
+from influence.errors import (
+    LimitExceededError,
+    StoreUnavailableError,
+    UnauthenticatedError,
+    code_for,
+)
 from influence.settings import Settings
 
 log = logging.getLogger("influence.api")
+UNAVAILABLE_CODE = code_for(StoreUnavailableError("")).graphql_code
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
 
@@ -100,6 +106,11 @@ class GraphQLGate:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                ctx = scope["state"].get("context")
+                if ctx is not None and UNAVAILABLE_CODE in ctx.error_codes:
+                    # The database is down: say when to come back, as for shed requests.
+                    message = {**message, "headers": [*message.get("headers", []),
+                                                      (b"retry-after", b"1")]}
             await send(message)
 
         ide_page = scope["method"] == "GET" and b"query=" not in scope.get("query_string", b"")

@@ -100,6 +100,13 @@ class Settings(BaseSettings):
         description="Answers the API keeps per worker process, keyed by query, variables, "
         "caller and the read generation (0: no cache; see docs/API.md).",
     )
+    api_db_retry_s: float = Field(
+        default=1.0, ge=0,
+        description="How long the API waits for an unreachable or unresponsive database "
+        "(retries, the generation read) before answering SERVICE_UNAVAILABLE; during an outage "
+        "it then answers at once, trying the database again with one request at a time "
+        "(db_retry_s is for the CLI and jobs).",
+    )
     api_max_in_flight: int = Field(
         default=32, ge=1,
         description="GraphQL requests a worker process runs at once; more are shed at once "

@@ -7,6 +7,8 @@ through a :class:`QueryRunner`; the real one is :class:`Store`, unit tests use a
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,11 +54,19 @@ class Store:
     Args:
         settings: where the server is and how to authenticate.
 
+        fail_fast: for a server (the API): once the database was found unreachable, calls
+            fail at once instead of each retrying for ``db_retry_s``; one call at a time
+            tries again (at most every ``FAIL_FAST_PROBE_S``, one connection attempt first)
+            and a success ends the outage.
+            Without it (the CLI, the jobs), every call retries on its own.
+
     Raises:
         StoreUnavailableError: from any call, when the server cannot be reached.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    FAIL_FAST_PROBE_S = 0.25
+
+    def __init__(self, settings: Settings, *, fail_fast: bool = False) -> None:
         auth = (
             (settings.neo4j_user, settings.neo4j_password.get_secret_value())
             if settings.neo4j_password is not None
@@ -72,6 +82,10 @@ class Store:
             max_transaction_retry_time=settings.db_retry_s,
         )
         self.round_trips = 0
+        self._fail_fast = fail_fast
+        self._outage = threading.Lock()  # held by the one call probing a known outage
+        self._down: str | None = None  # why the server was last found unreachable
+        self._next_probe = 0.0
 
     def close(self) -> None:
         self._driver.close()
@@ -84,14 +98,31 @@ class Store:
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
+        probing = False
+        if self._fail_fast and self._down is not None:
+            # A known outage: answer at once unless it is this call's turn to try again.
+            if time.monotonic() < self._next_probe or not self._outage.acquire(blocking=False):
+                raise self._unavailable(self._down)
+            probing = True
         try:
+            if probing:  # one connection attempt, without the driver's retries
+                self._driver.verify_connectivity()
             with self._driver.session(database=self.database) as session:
                 yield session
+            self._down = None
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
-            raise StoreUnavailableError(
-                f"Neo4j at {self.uri} is unavailable: {exc}",
-                hint="Start it with `influence db start`, or check INFLUENCE_NEO4J_URI.",
-            ) from exc
+            self._down = str(exc)
+            self._next_probe = time.monotonic() + self.FAIL_FAST_PROBE_S
+            raise self._unavailable(str(exc)) from exc
+        finally:
+            if probing:
+                self._outage.release()
+
+    def _unavailable(self, why: str) -> StoreUnavailableError:
+        return StoreUnavailableError(
+            f"Neo4j at {self.uri} is unavailable: {why}",
+            hint="Start it with `influence db start`, or check INFLUENCE_NEO4J_URI.",
+        )
 
     def read(self, query: Query, **params: Any) -> list[Row]:
         """Run a read query and return its rows as dicts."""
@@ -171,6 +202,7 @@ class Store:
             self._driver.verify_connectivity()
         except (ServiceUnavailable, SessionExpired, OSError):
             return False
+        self._down = None
         return True
 
 

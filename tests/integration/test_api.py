@@ -399,17 +399,21 @@ def _free_port() -> int:
 
 
 class Proxy:
-    """A TCP forwarder to the test database that can be cut and restored (an outage)."""
+    """A TCP forwarder to the test database that can be cut and restored (an outage), or
+    frozen: connections stay open and nothing passes (a server shutting down or stalled)."""
 
     def __init__(self, port: int, target_port: int) -> None:
         self.port, self.target = port, target_port
         self.server: asyncio.Server | None = None
         self.tasks: set[asyncio.Task[None]] = set()
         self.writers: list[asyncio.StreamWriter] = []
+        self.flowing = asyncio.Event()
+        self.flowing.set()
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                await self.flowing.wait()
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
@@ -443,21 +447,63 @@ async def test_database_outage_and_recovery(client: Client, open_settings: Setti
     await proxy.start()
     through = open_settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{proxy.port}"})
     query = '{ person(id: "stackexchange:5064") { id } }'
-    with Store(through) as store:
+    with Store(through, fail_fast=True) as store:  # as the API opens it
         async with client(through, store=store) as c:
             assert (await gql(c, query))["data"]["person"]["id"] == "stackexchange:5064"
             assert (await c.get("/health/ready")).status_code == 200
             await proxy.cut()
-            down = await gql(c, query)
+            answer = await c.post("/graphql", json={"query": query})
+            assert answer.headers["retry-after"] == "1"
+            down = answer.json()
             assert codes(down) == ["SERVICE_UNAVAILABLE"]
+            again = await gql(c, query)  # the outage is known: answered without retrying
+            assert codes(again) == ["SERVICE_UNAVAILABLE"]
             told = str(down["errors"])  # the database's address stays in the server log
             assert str(proxy.port) not in told
             assert "127.0.0.1" not in told
             assert down["errors"][0]["message"] == UNAVAILABLE_MESSAGE
             assert (await c.get("/health/ready")).status_code == 503
             await proxy.start()  # the database is back: no restart of the API needed
-            assert (await gql(c, query))["data"]["person"]["id"] == "stackexchange:5064"
+            assert (await _served_again(c, query))["data"]["person"]["id"] == "stackexchange:5064"
             assert (await c.get("/health/ready")).status_code == 200
+            await proxy.cut()
+
+
+async def _served_again(c: httpx.AsyncClient, query: str) -> Body:
+    """The first answer without errors within 5 s (the API tries a known-down database again
+    every Store.FAIL_FAST_PROBE_S); the last answer if none."""
+    for _ in range(50):
+        body = await gql(c, query)
+        if "errors" not in body:
+            break
+        assert codes(body) == ["SERVICE_UNAVAILABLE"]
+        await asyncio.sleep(0.1)
+    return body
+
+
+async def test_a_database_that_stops_answering_gets_service_unavailable(
+        client: Client, open_settings: Settings) -> None:
+    """A server shutting down holds reads until it exits: requests are answered
+    SERVICE_UNAVAILABLE (with Retry-After) after api_db_retry_s, not left hanging, and the API
+    serves again as soon as the database answers."""
+    target = int(open_settings.bolt_uri.rsplit(":", 1)[1])
+    proxy = Proxy(_free_port(), target)
+    await proxy.start()
+    through = open_settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{proxy.port}",
+                                               "api_db_retry_s": 0.5})
+    query = '{ person(id: "stackexchange:5064") { id } }'
+    with Store(through, fail_fast=True) as store:
+        async with client(through, store=store) as c:
+            assert (await gql(c, query))["data"]["person"]["id"] == "stackexchange:5064"
+            proxy.flowing.clear()
+            answers = await asyncio.wait_for(asyncio.gather(
+                *(c.post("/graphql", json={"query": query}) for _ in range(8))), timeout=10)
+            for answer in answers:
+                assert codes(answer.json()) == ["SERVICE_UNAVAILABLE"]
+                assert answer.headers["retry-after"] == "1"
+                assert "127.0.0.1" not in answer.text
+            proxy.flowing.set()  # the held read returns
+            assert (await _served_again(c, query))["data"]["person"]["id"] == "stackexchange:5064"
             await proxy.cut()
 
 

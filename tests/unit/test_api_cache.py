@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
-from influence.api.cache import Answer, Answers, VersionReads, is_read
+from starlette.types import Message, Receive, Scope, Send
+
+from influence.api.cache import Answer, Answers, ResponseCache, VersionReads, is_read
+from tests.fakes import RecordingStore
 
 
 def test_the_lru_keeps_the_newest_answers() -> None:
@@ -51,3 +55,54 @@ def test_requests_share_a_read_that_started_after_they_arrived() -> None:
     # the first request got the first read; the five that arrived during it share one newer
     assert got == [("g1", None)] + [("g2", None)] * 5
     assert len(reads) == 2
+
+
+def test_a_hanging_database_gets_service_unavailable_at_once() -> None:
+    """A generation read that does not come back (a server shutting down holds reads until it
+    exits) answers SERVICE_UNAVAILABLE with Retry-After after the wait, and later requests do
+    not wait for the same hung read: they are answered without starting another."""
+    reads: list[int] = []
+    ran: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        ran.append(scope["path"])
+
+    async def scenario() -> list[tuple[list[Message], float]]:
+        hung = asyncio.Event()
+
+        async def read() -> tuple[str | None, str | None]:
+            reads.append(1)
+            await hung.wait()  # never set: the database does not answer
+            return ("g", None)
+
+        cache = ResponseCache(app, store=RecordingStore, size=8, wait_s=0.2)
+        cache.versions = VersionReads(read)
+        answers = []
+        for _ in range(3):
+            sent: list[Message] = []
+
+            async def send(message: Message, sent: list[Message] = sent) -> None:
+                sent.append(message)
+
+            async def receive() -> Message:
+                return {"type": "http.request", "body": b'{"query": "{ a }"}',
+                        "more_body": False}
+
+            started = time.monotonic()
+            await cache({"type": "http", "method": "POST", "path": "/graphql",
+                         "headers": [], "state": {}}, receive, send)
+            answers.append((sent, time.monotonic() - started))
+            if len(answers) == 1:
+                await asyncio.sleep(0.05)  # the hung read is now older than the wait
+        return answers
+
+    answers = asyncio.run(scenario())
+    for sent, _ in answers:
+        body = json.loads(sent[1]["body"])
+        assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+        assert (b"retry-after", b"1") in sent[0]["headers"]
+    assert answers[0][1] >= 0.2  # the first waited for the read
+    assert answers[1][1] < 0.2  # the next ones did not
+    assert answers[2][1] < 0.2
+    assert ran == []  # nothing reached the application
+    assert reads == [1]  # and the hung read was not joined by more
