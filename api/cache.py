@@ -6,7 +6,9 @@ through audited changes; each of these moves the read generation
 current scoring run that started after it arrived (one indexed lookup, shared by the requests
 that arrived meanwhile: :class:`VersionReads`) and is answered from
 the cache when an answer for the same caller, query and variables was stored under the same
-pair. A consent change or erasure therefore takes effect on the very next request, in every
+pair; identical reads arriving while one is being answered wait for its answer instead of
+running again (after a recompute, every popular answer is computed once, not once per
+request in flight). A consent change or erasure therefore takes effect on the very next request, in every
 worker process, since each reads the generation from the database. Mutations and error
 responses are never stored. A database that does not answer the generation read within
 ``api_db_retry_s`` (a shutting-down server holds reads until it exits) gets the request a
@@ -107,6 +109,7 @@ class VersionReads:
         if self._next is None:
             self._next = asyncio.get_running_loop().create_future()
             if self._running is None or self._running.done():
+                self._started = time.monotonic()
                 self._running = asyncio.ensure_future(self._serve())
         return await asyncio.shield(self._next)
 
@@ -131,6 +134,8 @@ class ResponseCache:
         self.wait_s = wait_s
         self.store = store
         self.answers = Answers(size)
+        self._running: dict[bytes, asyncio.Future[Answer | None]] = {}
+        """Answers being computed, by key: identical reads arriving meanwhile wait for them."""
         self.versions = VersionReads(
             lambda: to_thread.run_sync(generation.current, self.store()))
 
@@ -158,11 +163,30 @@ class ResponseCache:
         key = hashlib.blake2b(
             f"{version[0]}|{version[1]}|{who}|".encode() + body, digest_size=20).digest()
         found = self.answers.get(key)
+        if found is None and key in self._running:
+            # The same read is being answered for the same caller: share its answer.
+            found = await asyncio.shield(self._running[key])
         if found is not None:
             await send({"type": "http.response.start", "status": found.status,
                         "headers": [*found.headers, (b"x-cache", b"hit")]})
             await send({"type": "http.response.body", "body": found.body})
             return
+        if not is_read(body):  # a mutation: never kept, never shared
+            await self.app(scope, _replay(body, receive), send)
+            return
+        shared = self._running[key] = asyncio.get_running_loop().create_future()
+        kept: Answer | None = None
+        try:
+            kept = await self._answer(scope, _replay(body, receive), send)
+            if kept is not None:
+                self.answers.put(key, kept)
+        finally:
+            if self._running.get(key) is shared:
+                del self._running[key]
+            shared.set_result(kept)  # None: the ones waiting run the request themselves
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> Answer | None:
+        """Run the request; its answer, when it may be kept (a 200 without errors, <= 1 MB)."""
         status: list[int] = []
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
@@ -175,13 +199,13 @@ class ResponseCache:
                 chunks.append(message.get("body", b""))
             await send(message)
 
-        await self.app(scope, _replay(body, receive), capture)
+        await self.app(scope, receive, capture)
         answer = b"".join(chunks)
-        if (status == [200] and len(answer) <= self.MAX_BODY and b'"errors"' not in answer
-                and is_read(body)):
-            kept = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-            kept.append((b"content-length", str(len(answer)).encode()))
-            self.answers.put(key, Answer(200, kept, answer))
+        if status != [200] or len(answer) > self.MAX_BODY or b'"errors"' in answer:
+            return None
+        kept = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+        kept.append((b"content-length", str(len(answer)).encode()))
+        return Answer(200, kept, answer)
 
 
     async def _version(self) -> Version | None:

@@ -220,7 +220,7 @@ class ExternalScores:
     raw, pagerank, trust, attention, engagers, interactions and last_engaged (the graph's
     objections decide which people are cleared); ``network_scores`` maps a person id to
     ``{network: sub-score}``; the pod arrays are the discounted pairs, the pair arrays every
-    engager -> target pair.
+    engager -> target pair, both ends as positions in ``ids``.
     """
 
     ids: np.ndarray
@@ -279,13 +279,11 @@ def write_external(store: QueryRunner, result: ExternalScores,
     _write_people(store, people, score=values["score"], percentile=values["percentile"],
                   conf=values["confidence"], scored=scored, network_scores=network_scores,
                   network_names=names, run_id=run_id)
-    pods = (lookup.find(result.pod_sources.astype(str)),
-            lookup.find(result.pod_targets.astype(str)), result.pod_factors)
+    pods = (at[result.pod_sources], at[result.pod_targets], result.pod_factors)
     _write_run(store, run, slots, values=values, pods=pods, network_names=names,
                params=params)
-    graph = PairGraph(people.nodes[lookup.find(result.pair_sources.astype(str))],
-                      people.nodes[lookup.find(result.pair_targets.astype(str))],
-                      result.pair_strength)
+    graph = PairGraph(people.nodes[at[result.pair_sources]],
+                      people.nodes[at[result.pair_targets]], result.pair_strength)
     return replace(run, seconds=result.seconds + time.monotonic() - started), graph
 
 

@@ -8,7 +8,8 @@ PageRank is GDS's unnormalised weighted formula iterated as DataFrame joins (Gra
 PageRank is unweighted, so it cannot compute this model). The results come back to the driver
 as one row per person (and one per pod pair), which :func:`influence.engine.scoring.write_external`
 writes to Neo4j exactly as the GDS recompute does, so the API, explanations and history do not
-know which engine ran.
+know which engine ran. The per-person and per-pair results reach the driver as Parquet
+written by the executors (:func:`_handoff`), never through Spark's result collection.
 
 pyspark is an optional dependency (``pip install 'influence-engine[spark]'``); this module
 imports it only when called.
@@ -17,8 +18,8 @@ imports it only when called.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,6 @@ from influence.errors import InvalidInputError
 from influence.timeutil import DAY_S
 
 if TYPE_CHECKING:
-    import pandas as pd
     from pyspark.sql import Column, DataFrame, SparkSession
 
 
@@ -131,7 +131,8 @@ def score_log(spark: SparkSession, log: Path, params: ModelParams,
     ranks, iterations, converged, in_graph = _pagerank(pairs, params)
     pairs = _credit(pairs, ranks, params).localCheckpoint()
     person = _percentiles(_scores(person, pairs, ranks, params).localCheckpoint())
-    return _collected(person, pairs, parts, people, params, in_graph=in_graph,
+    return _collected(person, pairs, parts, people, params, beside=log.parent,
+                      in_graph=in_graph,
                       iterations=iterations, converged=converged,
                       seconds=time.monotonic() - started)
 
@@ -194,20 +195,34 @@ def _scores(person: DataFrame, pairs: DataFrame, ranks: DataFrame,
 
 
 def _collected(person: DataFrame, pairs: DataFrame, parts: DataFrame, people: DataFrame,
-               params: ModelParams, *, in_graph: int, iterations: int, converged: bool,
-               seconds: float) -> ExternalScores:
+               params: ModelParams, *, beside: Path, in_graph: int, iterations: int,
+               converged: bool, seconds: float) -> ExternalScores:
     """The run on the driver: one row per person, per pod pair, per pair and per network
-    sub-score."""
+    sub-score. The executors write them as Parquet into a scratch folder in ``beside`` (the
+    event log's folder: on a cluster, storage every node mounts at the same path) and the
+    driver reads the columns straight into numpy: nothing goes through Spark's result
+    collection, whose size is capped by ``spark.driver.maxResultSize`` (every pair of 30M
+    interactions, as ids, was 1.1 GB); pairs travel as person numbers, not id strings."""
     from pyspark.sql import functions as F
 
-    columns = ["id", "score", "percentile", "confidence", "raw", "pagerank",
+    columns = ["pid", "id", "score", "percentile", "confidence", "raw", "pagerank",
                "trust", "attention", "engagers", "interactions", "last_engaged"]
-    table = _local(person.select(*columns))
-    pods = _local(_by_id(pairs.filter(F.col("pod") < 1.0), people).select(
-        "source", "target", "pod"))
-    graph = _local(_by_id(pairs, people).select("source", "target", "strength"))
-    network = _local(_network_scores(parts, pairs, person, params))
-    values = {name: table[name].to_numpy() for name in columns[1:]}
+    with tempfile.TemporaryDirectory(prefix=".influence-results-", dir=beside) as scratch:
+        table = _handoff(person.select(*columns), Path(scratch) / "people")
+        pids = table.pop("pid").astype(np.int64)
+        order = np.argsort(pids, kind="stable")
+
+        def at(pid: np.ndarray) -> np.ndarray:
+            """Positions in ``table`` of the people numbered ``pid``."""
+            return order[np.searchsorted(pids, pid, sorter=order)]
+
+        pods = _handoff(pairs.filter(F.col("pod") < 1.0).select("s", "d", "pod"),
+                        Path(scratch) / "pods")
+        graph = _handoff(pairs.select("s", "d", "strength"), Path(scratch) / "pairs")
+        network = _handoff(_network_scores(parts, pairs, person, params),
+                           Path(scratch) / "networks")
+    ids = table.pop("id").astype(object)
+    values = dict(table)
     for name in ("engagers", "interactions", "last_engaged"):
         values[name] = values[name].astype(np.int64)
     for name in UNSCORED:
@@ -217,15 +232,28 @@ def _collected(person: DataFrame, pairs: DataFrame, parts: DataFrame, people: Da
                                 strict=True):
         networks.setdefault(str(pid), {})[str(name)] = float(value)
     return ExternalScores(
-        ids=table["id"].to_numpy(dtype=object), values=values, network_scores=networks,
-        pod_sources=pods["source"].to_numpy(dtype=object),
-        pod_targets=pods["target"].to_numpy(dtype=object),
-        pod_factors=pods["pod"].to_numpy(dtype=np.float64),
-        pair_sources=graph["source"].to_numpy(dtype=object),
-        pair_targets=graph["target"].to_numpy(dtype=object),
-        pair_strength=graph["strength"].to_numpy(dtype=np.float64),
+        ids=ids, values=values, network_scores=networks,
+        pod_sources=at(pods["s"]), pod_targets=at(pods["d"]),
+        pod_factors=pods["pod"].astype(np.float64),
+        pair_sources=at(graph["s"]), pair_targets=at(graph["d"]),
+        pair_strength=graph["strength"].astype(np.float64),
         params=params, in_graph=in_graph, iterations=iterations, converged=converged,
         seconds=seconds)
+
+
+def _handoff(frame: DataFrame, path: Path) -> dict[str, np.ndarray]:
+    """``frame``'s columns on the driver: written by the executors as Parquet under
+    ``path`` (which the driver must see at the same path), read back with pyarrow, one numpy
+    array per column."""
+    import pyarrow.parquet as pq
+
+    frame.write.mode("overwrite").parquet(str(path))
+    read = pq.read_table(path)
+    if read.num_rows == 0:  # no part file may hold the schema
+        kinds = {"bigint": np.int64, "int": np.int64, "double": np.float64}
+        return {name: np.array([], dtype=kinds.get(kind, object))
+                for name, kind in frame.dtypes}
+    return {name: read.column(name).to_numpy() for name in frame.columns}
 
 
 def _truncated(frame: DataFrame) -> DataFrame:
@@ -248,16 +276,6 @@ def _by_id(pairs: DataFrame, people: DataFrame) -> DataFrame:
 
     return (pairs.join(people.select(F.col("pid").alias("s"), F.col("id").alias("source")), "s")
             .join(people.select(F.col("pid").alias("d"), F.col("id").alias("target")), "d"))
-
-
-def _local(frame: DataFrame) -> pd.DataFrame:
-    """The rows of ``frame`` on the driver (through Arrow), without pyspark 3.5's warnings
-    about the newer pandas and pyarrow it runs with here."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", FutureWarning)
-        warnings.filterwarnings("ignore", module="pyspark")
-        return frame.toPandas()
 
 
 def _events(raw: DataFrame, ends: DataFrame, params: ModelParams, asof: int) -> DataFrame:

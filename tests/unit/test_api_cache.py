@@ -106,3 +106,62 @@ def test_a_hanging_database_gets_service_unavailable_at_once() -> None:
     assert answers[2][1] < 0.2
     assert ran == []  # nothing reached the application
     assert reads == [1]  # and the hung read was not joined by more
+
+
+def _request(body: bytes) -> tuple[Scope, Receive]:
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return {"type": "http", "method": "POST", "path": "/graphql", "headers": [],
+            "state": {}}, receive
+
+
+def test_identical_reads_in_flight_share_one_execution() -> None:
+    """Five identical reads arriving while the first runs get its answer; a mutation and a
+    different read run on their own; an error answer is not shared (the waiting ones run)."""
+    ran: list[bytes] = []
+
+    async def scenario() -> list[list[Message]]:
+        release = asyncio.Event()
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            body = (await receive())["body"]
+            ran.append(body)
+            await release.wait()
+            answer = b'{"errors": []}' if b"broken" in body else b'{"data": {"a": 1}}'
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": answer})
+
+        async def read() -> tuple[str | None, str | None]:
+            return ("g", None)
+
+        cache = ResponseCache(app, store=RecordingStore, size=8)
+        cache.versions = VersionReads(read)
+        bodies = [b'{"query": "{ a }"}'] * 6 + [b'{"query": "{ b }"}',
+                                                 b'{"query": "mutation { m }"}',
+                                                 b'{"query": "{ broken }"}',
+                                                 b'{"query": "{ broken }"}']
+        sent: list[list[Message]] = [[] for _ in bodies]
+        tasks = []
+        for i, body in enumerate(bodies):
+            scope, receive = _request(body)
+
+            async def send(message: Message, box: list[Message] = sent[i]) -> None:
+                box.append(message)
+
+            tasks.append(asyncio.ensure_future(cache(scope, receive, send)))
+            await asyncio.sleep(0)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        release.set()
+        await asyncio.gather(*tasks)
+        return sent
+
+    sent = asyncio.run(scenario())
+    assert ran.count(b'{"query": "{ a }"}') == 1
+    assert ran.count(b'{"query": "{ b }"}') == 1
+    assert ran.count(b'{"query": "mutation { m }"}') == 1
+    assert ran.count(b'{"query": "{ broken }"}') == 2  # errors are not shared
+    for box in sent[:6]:
+        assert box[-1]["body"] == b'{"data": {"a": 1}}'
+    assert [(b"x-cache", b"hit") in box[0]["headers"] for box in sent[:6]] == [False] + [True] * 5
