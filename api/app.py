@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(ResponseCache, store=lambda: state["store"],
-                       size=settings.api_cache_entries, wait_s=max(0.1, settings.api_db_retry_s))
+                       size=settings.api_cache_entries, wait_s=max(0.1, settings.api_db_retry_s),
+                       stale_s=settings.api_stale_s)
     app.add_middleware(GraphQLGate, settings=settings, metrics=metrics)  # outermost
     return app

@@ -1,18 +1,23 @@
 """The response cache: answers of read queries, kept until what the reads show changes.
 
-Scores change only when a recompute finishes, interactions when a load finishes, and consent
-through audited changes; each of these moves the read generation
-(:mod:`influence.engine.generation`). Every request waits for a read of the generation and the
-current scoring run that started after it arrived (one indexed lookup, shared by the requests
-that arrived meanwhile: :class:`VersionReads`) and is answered from
-the cache when an answer for the same caller, query and variables was stored under the same
-pair; identical reads arriving while one is being answered wait for its answer instead of
-running again (after a recompute, every popular answer is computed once, not once per
-request in flight). A consent change or erasure therefore takes effect on the very next request, in every
+Every request waits for a read of the read generation (:mod:`influence.engine.generation`:
+the privacy generation, moved by loads and audited consent changes, and the scores version,
+moved by a finished recompute) that started after it arrived (one indexed lookup, shared by
+the requests that arrived meanwhile: :class:`VersionReads`), and is answered from the cache
+when an answer for the same caller, query and variables was stored under the same pair.
+Identical reads arriving while one is being answered wait for its answer instead of running
+again. A consent change or erasure therefore takes effect on the very next request, in every
 worker process, since each reads the generation from the database. Mutations and error
-responses are never stored. A database that does not answer the generation read within
-``api_db_retry_s`` (a shutting-down server holds reads until it exits) gets the request a
-SERVICE_UNAVAILABLE answer at once, with Retry-After.
+responses are never stored.
+
+With ``stale_s`` > 0 (``INFLUENCE_API_STALE_S``), for that many seconds after a worker first
+sees a new scores version, a read whose answer under the previous version is kept is answered
+from it at once (``x-cache: stale``) while one refresh per answer runs in the background;
+the privacy generation must be the same, so an opt-out is never answered stale.
+
+A database that does not answer the generation read within ``wait_s`` (a shutting-down
+server holds reads until it exits) gets the request a SERVICE_UNAVAILABLE answer at once,
+with Retry-After.
 """
 
 from __future__ import annotations
@@ -128,14 +133,23 @@ class ResponseCache:
 
     MAX_BODY = 1 << 20
 
+    REFRESHES = 2
+    """Background refreshes of stale answers running at once per worker process."""
+
     def __init__(self, app: ASGIApp, store: Callable[[], QueryRunner], size: int,
-                 wait_s: float = 1.0) -> None:
+                 wait_s: float = 1.0, stale_s: float = 0.0) -> None:
         self.app = app
         self.wait_s = wait_s
+        self.stale_s = stale_s
         self.store = store
         self.answers = Answers(size)
         self._running: dict[bytes, asyncio.Future[Answer | None]] = {}
         """Answers being computed, by key: identical reads arriving meanwhile wait for them."""
+        self._latest: OrderedDict[bytes, tuple[str | None, Answer]] = OrderedDict()
+        """The newest answer of each read under any scores version (with ``stale_s``)."""
+        self._first_seen: OrderedDict[str | None, float] = OrderedDict()
+        self._refreshes = asyncio.Semaphore(self.REFRESHES)
+        self._background: set[asyncio.Task[None]] = set()
         self.versions = VersionReads(
             lambda: to_thread.run_sync(generation.current, self.store()))
 
@@ -160,30 +174,84 @@ class ResponseCache:
                                     (b"retry-after", b"1")]})
             await send({"type": "http.response.body", "body": UNAVAILABLE})
             return
-        key = hashlib.blake2b(
-            f"{version[0]}|{version[1]}|{who}|".encode() + body, digest_size=20).digest()
+        await self._cached(scope, receive, send, body=body, who=who, version=version)
+
+    async def _cached(self, scope: Scope, receive: Receive, send: Send, *, body: bytes,
+                      who: str, version: Version) -> None:
+        """Answer from the cache (fresh, or stale while refreshing), or run and keep."""
+        privacy, scores = version
+        read = hashlib.blake2b(f"{privacy}|{who}|".encode() + body, digest_size=20).digest()
+        key = hashlib.blake2b(f"{scores}|".encode() + read, digest_size=20).digest()
         found = self.answers.get(key)
-        if found is None and key in self._running:
+        if found is not None:
+            await _send(send, found, b"hit")
+            return
+        stale = self._stale(read, scores)
+        if stale is not None:
+            await _send(send, stale, b"stale")
+            self._refresh(scope, body, key=key, read=read, scores=scores)
+            return
+        if key in self._running:
             # The same read is being answered for the same caller: share its answer.
             found = await asyncio.shield(self._running[key])
-        if found is not None:
-            await send({"type": "http.response.start", "status": found.status,
-                        "headers": [*found.headers, (b"x-cache", b"hit")]})
-            await send({"type": "http.response.body", "body": found.body})
-            return
+            if found is not None:
+                await _send(send, found, b"hit")
+                return
         if not is_read(body):  # a mutation: never kept, never shared
             await self.app(scope, _replay(body, receive), send)
             return
-        shared = self._running[key] = asyncio.get_running_loop().create_future()
+        await self._run(scope, _replay(body, receive), send, key=key, read=read, scores=scores)
+
+    async def _run(self, scope: Scope, receive: Receive, send: Send, *, key: bytes,
+                   read: bytes, scores: str | None,
+                   shared: asyncio.Future[Answer | None] | None = None) -> None:
+        """Answer the request (others asking the same meanwhile share it) and keep it."""
+        if shared is None:
+            shared = self._running[key] = asyncio.get_running_loop().create_future()
         kept: Answer | None = None
         try:
-            kept = await self._answer(scope, _replay(body, receive), send)
+            kept = await self._answer(scope, receive, send)
             if kept is not None:
                 self.answers.put(key, kept)
+                if self.stale_s > 0:
+                    self._latest[read] = (scores, kept)
+                    self._latest.move_to_end(read)
+                    while len(self._latest) > self.answers.size:
+                        self._latest.popitem(last=False)
         finally:
             if self._running.get(key) is shared:
                 del self._running[key]
             shared.set_result(kept)  # None: the ones waiting run the request themselves
+
+    def _stale(self, read: bytes, scores: str | None) -> Answer | None:
+        """The answer of ``read`` under an earlier scores version, when it may be given."""
+        if self.stale_s <= 0:
+            return None
+        now = time.monotonic()
+        first = self._first_seen.setdefault(scores, now)
+        while len(self._first_seen) > 8:
+            self._first_seen.popitem(last=False)
+        newest = self._latest.get(read)
+        if newest is None or newest[0] == scores or now - first > self.stale_s:
+            return None
+        return newest[1]
+
+    def _refresh(self, scope: Scope, body: bytes, *, key: bytes, read: bytes,
+                 scores: str | None) -> None:
+        """Compute ``key``'s answer in the background (once, however many ask meanwhile)."""
+        if key in self._running:
+            return
+        shared = self._running[key] = asyncio.get_running_loop().create_future()
+
+        async def refresh() -> None:
+            own = {**scope, "state": dict(scope.get("state", {}))}
+            async with self._refreshes:
+                await self._run(own, _replay(body, _disconnected), _discard, key=key,
+                                read=read, scores=scores, shared=shared)
+
+        task = asyncio.ensure_future(refresh())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> Answer | None:
         """Run the request; its answer, when it may be kept (a 200 without errors, <= 1 MB)."""
@@ -216,6 +284,20 @@ class ResponseCache:
             return await asyncio.wait_for(self.versions.get(), self.wait_s)
         except TimeoutError:
             return None
+
+
+async def _send(send: Send, answer: Answer, how: bytes) -> None:
+    await send({"type": "http.response.start", "status": answer.status,
+                "headers": [*answer.headers, (b"x-cache", how)]})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+async def _disconnected() -> Message:
+    return {"type": "http.disconnect"}
+
+
+async def _discard(_: Message) -> None:
+    pass
 
 
 async def _body(receive: Receive) -> bytes:

@@ -61,6 +61,7 @@ LOADGEN = HERE / "loadgen"
 PERSON = """query($id: ID!) { person(id: $id) { score topics { name score }
   neighbours(first: 10) { weight person { id score } } } }"""
 LEADERBOARD = "{ leaderboard(first: 20) { edges { node { id score } } } }"
+PHASES = {"steady", "overload", "during", "fault"}
 
 
 @dataclass
@@ -126,9 +127,11 @@ def bolt_params(value: Any) -> Any:
     return [bolt_params(v) for v in value]
 
 
-def start_api(port: int, workers: int, cache_entries: int | None) -> subprocess.Popen[bytes]:
+def start_api(port: int, workers: int, cache_entries: int | None,
+              stale_s: float) -> subprocess.Popen[bytes]:
     cache = {} if cache_entries is None else {"INFLUENCE_API_CACHE_ENTRIES": str(cache_entries)}
-    env = {**os.environ, **cache, "INFLUENCE_PUBLISH_POLICY": "not_opted_out",
+    env = {**os.environ, **cache, "INFLUENCE_API_STALE_S": str(stale_s),
+           "INFLUENCE_PUBLISH_POLICY": "not_opted_out",
            "INFLUENCE_RATE_LIMIT_PER_S": "1000000", "INFLUENCE_RATE_LIMIT_BURST": "1000000"}
     return subprocess.Popen(  # the README's serve command, as a user starts it
         [sys.executable, "-m", "influence", "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -153,7 +156,7 @@ def targets(settings: Settings, port: int) -> dict[str, dict[str, dict[str, Any]
     states = published_states("not_opted_out")
     weights = {k.upper(): w for k, w in settings.model.kind_weights.items()}
     board = {"first": 21, "skip": 0, "states": states, "network": None, "topic": None}
-    with GraphDatabase.driver(settings.bolt_uri) as driver:
+    with GraphDatabase.driver(settings.bolt_uri, notifications_min_severity="OFF") as driver:
         rows, _, _ = driver.execute_query(q.LEADERBOARD_PAGE.text, {**board, "first": 200},
                                           database_=settings.neo4j_database)
     ids = [r["id"] for r in rows]
@@ -184,7 +187,7 @@ def targets(settings: Settings, port: int) -> dict[str, dict[str, dict[str, Any]
 def run(args: argparse.Namespace, settings: Settings) -> tuple[list[Result], list[str]]:
     ops = targets(settings, args.port)
     base = f"http://127.0.0.1:{args.port}"
-    proc = start_api(args.port, args.workers, args.cache_entries)
+    proc = start_api(args.port, args.workers, args.cache_entries, args.stale_s)
     results: list[Result] = []
     notes: list[str] = []
 
@@ -197,11 +200,11 @@ def run(args: argparse.Namespace, settings: Settings) -> tuple[list[Result], lis
         wait_ready(base)
         for op, vias in (ops if "steady" in args.phases else {}).items():
             for via in vias:
-                spec = ops[op][via]
-                distinct = len(spec["http"]["bodies"] if "http" in spec
-                               else spec["bolt"]["requests"])
+                # every distinct request several times per worker process (each has its
+                # own cache and its own connections)
                 phase(op, via, f"open {args.rate:.0f}/s", mode="open", rate=args.rate,
-                      seconds=args.seconds, warmup=distinct + 50)
+                      seconds=args.seconds,
+                      warmup=_distinct(ops[op][via]) * 8 * args.workers + 50)
                 phase(op, via, f"closed x{args.concurrency}", mode="closed",
                       connections=args.concurrency, seconds=args.seconds)
         if args.overload and "overload" in args.phases:
@@ -231,8 +234,16 @@ def run(args: argparse.Namespace, settings: Settings) -> tuple[list[Result], lis
     return results, notes
 
 
+def _distinct(target: dict[str, Any]) -> int:
+    """How many different requests a load target cycles through."""
+    return len(target["http"]["bodies"] if "http" in target else target["bolt"]["requests"])
+
+
 async def _during(command: str, target: dict[str, Any],
                   args: argparse.Namespace) -> tuple[int, Result]:
+    # warm first (every answer cached in every worker), as between two recomputes
+    await loadgen_async({**target, "mode": "closed", "seconds": 0,
+                         "warmup": _distinct(target) * 8 * args.workers})
     stop = asyncio.Event()
     runs = asyncio.create_task(_repeat(command, stop))
     raw = await loadgen_async({**target, "mode": "open", "rate": args.rate,
@@ -341,17 +352,26 @@ def report(results: list[Result], notes: list[str], args: argparse.Namespace,
                 ratios.append(f"- {op}, {shape}: p50 x{g[0].pct(50) / d[0].pct(50):.2f}, "
                               f"p99 x{g[0].pct(99) / d[0].pct(99):.2f}, throughput "
                               f"x{speed:.2f}")
-    command = (f"bench/api.py --rate {args.rate:.0f} --seconds {args.seconds:.0f} "
-               f"--concurrency {args.concurrency} --workers {args.workers} --overload "
-               f"{args.overload:.0f}"
-               + (f" --cache-entries {args.cache_entries}" if args.cache_entries is not None
-                  else "") + "".join(f" --during '{c}'" for c in args.during)
-               + (" --fault" if args.fault else ""))
+    options = [f"--rate {args.rate:.0f}", f"--seconds {args.seconds:.0f}",
+               f"--concurrency {args.concurrency}", f"--workers {args.workers}",
+               f"--overload {args.overload:.0f}"]
+    if args.cache_entries is not None:
+        options.append(f"--cache-entries {args.cache_entries}")
+    if args.stale_s:
+        options.append(f"--stale-s {args.stale_s:g}")
+    options += [f"--during '{c}'" for c in args.during]
+    if args.fault:
+        options.append("--fault")
+    if args.phases != PHASES:
+        options.append(f"--phases {','.join(sorted(args.phases))}")
+    command = " ".join(["bench/api.py", *options])
+    stale = f" with INFLUENCE_API_STALE_S={args.stale_s:g}" if args.stale_s else ""
     return "\n".join([
         f"## API benchmark ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
         f"`{command}` on {platform.node()} ({os.cpu_count()} cores); Stack Exchange beer dump "
         "(3,948 accounts), publish policy not_opted_out, `influence serve --workers "
-        f"{args.workers}`; load from bench/loadgen (Node.js), client and Neo4j on the same "
+        f"{args.workers}`{stale}; load from bench/loadgen (Node.js), client and Neo4j on the "
+        "same "
         f"machine. Load average before: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}, "
         f"after: {after[0]:.1f} / {after[1]:.1f} / {after[2]:.1f}.", "",
         head, *(r.row() for r in results), "",
@@ -386,8 +406,10 @@ def main() -> None:
     parser.add_argument("--fault", action="store_true",
                         help="stop and start the local database under load (the project's "
                              "own server only)")
+    parser.add_argument("--stale-s", type=float, default=0.0,
+                        help="INFLUENCE_API_STALE_S of the API (0: off, the default)")
     parser.add_argument("--phases", type=lambda text: set(text.split(",")),
-                        default={"steady", "overload", "during", "fault"},
+                        default=PHASES,
                         help="which phases run (comma-separated; default all asked for): "
                              "steady, overload, during, fault")
     parser.add_argument("--out", type=Path, default=RESULTS)

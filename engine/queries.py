@@ -241,11 +241,20 @@ GENERATION_BUMP = Query(
     """,
 )
 
+SCORES_BUMP = Query(
+    "reads_scores_bump",
+    """
+    MERGE (g:Meta {id: 'reads'})
+    SET g.scores = randomUUID()
+    RETURN g.scores AS scores
+    """,
+)
+
 GENERATION_CURRENT = Query(
     "reads_generation_current",
     """
     OPTIONAL MATCH (g:Meta {id: 'reads'})
     OPTIONAL MATCH (r:ScoreRun {current: true})
-    RETURN g.generation AS generation, r.id AS run
+    RETURN g.generation AS generation, g.scores AS scores, r.id AS run
     """,
 )

@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         "it then answers at once, trying the database again with one request at a time "
         "(db_retry_s is for the CLI and jobs).",
     )
+    api_stale_s: float = Field(
+        default=0.0, ge=0,
+        description="For this many seconds after a recompute finishes, the API may answer a "
+        "read from its answer under the previous scores (x-cache: stale) while it refreshes "
+        "it in the background; consent changes, erasure and loads are never answered stale "
+        "(0: off; see docs/API.md).",
+    )
     api_max_in_flight: int = Field(
         default=32, ge=1,
         description="GraphQL requests a worker process runs at once; more are shed at once "

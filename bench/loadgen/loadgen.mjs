@@ -90,7 +90,12 @@ function boltCaller(spec) {
 }
 
 const call = job.http ? httpCaller(job.http) : boltCaller(job.bolt);
-for (let i = 0; i < (job.warmup ?? 0); i++) await call(i);  // plans cached, pools filled
+// Warm-up (plans cached, pools filled, every worker process's cache too): `warmup` requests
+// spread over all the connections, each of which a server process of its own may hold.
+let warm = 0;
+await Promise.all(Array.from({ length: job.connections }, async () => {
+  while (warm < (job.warmup ?? 0)) await call(warm++);
+}));
 
 const served = [];
 const shed = [];

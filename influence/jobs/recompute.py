@@ -176,6 +176,6 @@ def recompute(store: QueryRunner, params: ModelParams, asof: int | None = None, 
             progress.note(f"{run.kind} communities ({run.algorithm}): {run.communities} over "
                           f"{run.nodes} {'topics' if run.kind == 'topics' else 'people'}, "
                           f"modularity {run.modularity:.3f}, {run.seconds:.1f}s")
-    generation.bump(store)  # the API's cached answers are dropped
+    generation.scores_changed(store)  # the API's cached answers are recomputed
     return RecomputeReport(when, score_run, topic_run, topic_comms, people_comms,
                            time.monotonic() - started)

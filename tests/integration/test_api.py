@@ -601,11 +601,14 @@ async def test_a_read_completes_while_an_erasure_runs(
     assert read_end - read_start < (erase_end - erase_start) / 2
 
 
+@pytest.mark.parametrize("stale_s", [0.0, 60.0])
 async def test_cached_answers_and_an_opt_out_takes_effect_in_the_next_request(
-        client: Client, open_settings: Settings, graph: Store) -> None:
+        client: Client, open_settings: Settings, graph: Store, stale_s: float) -> None:
     """Answers are cached by read generation; an opt-out (an erasure) drops them at once: the
     person is gone from person, leaderboard, neighbours, topic leaderboards and search in the
-    very next request of the same API process."""
+    very next request of the same API process, also when answers may be stale for a while
+    after a recompute (INFLUENCE_API_STALE_S)."""
+    open_settings = open_settings.model_copy(update={"api_stale_s": stale_s})
     leaders = cypher(graph, "MATCH (p:Person) WHERE p.score IS NOT NULL "
                      "RETURN p.id AS id ORDER BY p.score DESC, p.id SKIP 60 LIMIT 1")
     gone = leaders[0]["id"]

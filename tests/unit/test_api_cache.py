@@ -165,3 +165,56 @@ def test_identical_reads_in_flight_share_one_execution() -> None:
     for box in sent[:6]:
         assert box[-1]["body"] == b'{"data": {"a": 1}}'
     assert [(b"x-cache", b"hit") in box[0]["headers"] for box in sent[:6]] == [False] + [True] * 5
+
+
+def test_after_a_recompute_reads_may_be_answered_stale_while_refreshed() -> None:
+    """With stale_s, a read whose answer under the previous scores version is kept gets it at
+    once (x-cache: stale) while one background run refreshes it; the next request has the
+    new answer. A new privacy generation (an opt-out) is never answered stale; without
+    stale_s a new scores version is a miss."""
+    version = ["p1", "s1"]
+    ran: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        ran.append("/".join(version))
+        answer = json.dumps({"data": {"v": "/".join(version)}}).encode()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": answer})
+
+    async def read() -> tuple[str | None, str | None]:
+        return (version[0], version[1])
+
+    async def ask(cache: ResponseCache) -> tuple[str, str]:
+        scope, receive = _request(b'{"query": "{ v }"}')
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await cache(scope, receive, send)
+        how = dict(sent[0]["headers"]).get(b"x-cache", b"miss").decode()
+        return how, json.loads(sent[1]["body"])["data"]["v"]
+
+    async def scenario(stale_s: float) -> list[tuple[str, str]]:
+        version[:] = ["p1", "s1"]
+        cache = ResponseCache(app, store=RecordingStore, size=8, stale_s=stale_s)
+        cache.versions = VersionReads(read)
+        got = [await ask(cache), await ask(cache)]
+        version[1] = "s2"  # a recompute finished
+        got.append(await ask(cache))
+        await asyncio.gather(*cache._background)  # the refresh
+        got.append(await ask(cache))
+        version[0] = "p2"  # an opt-out
+        version[1] = "s3"
+        got.append(await ask(cache))
+        return got
+
+    assert asyncio.run(scenario(stale_s=30)) == [
+        ("miss", "p1/s1"), ("hit", "p1/s1"), ("stale", "p1/s1"), ("hit", "p1/s2"),
+        ("miss", "p2/s3")]
+    assert ran == ["p1/s1", "p1/s2", "p2/s3"]
+    ran.clear()
+    assert asyncio.run(scenario(stale_s=0)) == [
+        ("miss", "p1/s1"), ("hit", "p1/s1"), ("miss", "p1/s2"), ("hit", "p1/s2"),
+        ("miss", "p2/s3")]
