@@ -246,8 +246,11 @@ class ResponseCache:
         async def refresh() -> None:
             own = {**scope, "state": dict(scope.get("state", {}))}
             async with self._refreshes:
-                await self._run(own, _replay(body, _disconnected), _discard, key=key,
-                                read=read, scores=scores, shared=shared)
+                try:
+                    await self._run(own, _replay(body, _disconnected), _discard, key=key,
+                                    read=read, scores=scores, shared=shared)
+                except Exception:  # nobody waits for this answer: say why it is missing
+                    log.exception("refreshing a cached answer failed")
 
         task = asyncio.ensure_future(refresh())
         self._background.add(task)
@@ -274,7 +277,6 @@ class ResponseCache:
         kept = [(k, v) for k, v in headers if k.lower() != b"content-length"]
         kept.append((b"content-length", str(len(answer)).encode()))
         return Answer(200, kept, answer)
-
 
     async def _version(self) -> Version | None:
         """The read generation, or None when the database does not answer in time."""
