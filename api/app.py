@@ -62,14 +62,16 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with its limits and error handling (settings give the limits; default ones
     for the exported SDL, which does not depend on them)."""
     settings = settings or load_settings()
-    rule = cost_rule(settings.max_query_cost)
+    rules = [*QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+             *MaxAliasesLimiter(max_alias_count=settings.max_query_aliases).validation_rules,
+             cost_rule(settings.max_query_cost)]
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         mask_unexpected,
         DomainErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
-        lambda: AddValidationRules([rule]),
+        # The rules are built once: a new rule class per request (each limiter's own way)
+        # would make every request miss the validation cache below.
+        lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=512),
     ]
     if settings.environment == "production":
