@@ -36,15 +36,13 @@ from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLSyntaxError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from influence.api.errors import UNAVAILABLE_MESSAGE
+from influence.api.errors import UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE
 from influence.engine import generation
-from influence.errors import StoreUnavailableError, code_for
 from influence.store import QueryRunner
 
 Version = tuple[str | None, str | None]
 UNAVAILABLE = json.dumps({"data": None, "errors": [{
-    "message": UNAVAILABLE_MESSAGE, "extensions": {"code": code_for(
-        StoreUnavailableError("")).graphql_code}}]}).encode()
+    "message": UNAVAILABLE_MESSAGE, "extensions": {"code": UNAVAILABLE_CODE}}]}).encode()
 log = logging.getLogger("influence.api")
 
 

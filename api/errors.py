@@ -21,6 +21,7 @@ PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 MASKED_MESSAGE = "Unexpected error; it has been logged."
 UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
+UNAVAILABLE_CODE = code_for(StoreUnavailableError("")).graphql_code
 """What clients see of an outage (the database's address and the driver's words go to the
 server log only)."""
 _LIMIT_MESSAGES = (

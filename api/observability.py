@@ -13,17 +13,12 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from influence.api.auth import Caller, presented
+from influence.api.errors import UNAVAILABLE_CODE
 from influence.api.limits import buckets
-from influence.errors import (
-    LimitExceededError,
-    StoreUnavailableError,
-    UnauthenticatedError,
-    code_for,
-)
+from influence.errors import LimitExceededError, UnauthenticatedError, code_for
 from influence.settings import Settings
 
 log = logging.getLogger("influence.api")
-UNAVAILABLE_CODE = code_for(StoreUnavailableError("")).graphql_code
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
 
