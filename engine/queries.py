@@ -43,11 +43,15 @@ ACCOUNT_OWNERS = Query(
 # its kind-weighted decayed strength inside the window, how many of its events fall inside
 # the window, its first event (any, for the engager's age) and its last event in the window.
 # Event words: time = word / 2^20; $lo and $hi are words, so the window test is on words.
-# No labels on the ends: only accounts are joined by interaction types, and a relationship
-# type scan without label checks reads 1M relationships in half the time (bench/recompute.py).
+# Read for the engaging accounts in $accounts (node ids), a chunk at a time (see
+# engine/engagement.py, read_columns): one record of lists per chunk keeps the client's and
+# the server's copies of a 30M-interaction graph to a chunk's worth.
+# No label on the far end: only accounts are joined by interaction types.
 ENGAGEMENT_COLUMNS = Query(
     "scoring_engagement_columns",
     """
+    UNWIND $accounts AS account
+    MATCH (a) WHERE id(a) = account
     MATCH (a)-[r:""" + INTERACTIONS + """]->(b)
     // Events with a negative value (a distrust rating) are not engagement credit.
     WITH a, b, coalesce($weights[type(r)], 0.0) AS weight,

@@ -21,7 +21,7 @@ import numpy as np
 from influence.domain import EVENT_TIME_UNIT, relationship_type
 from influence.engine import queries as q
 from influence.engine import steps
-from influence.engine.engagement import Lookup, People, read_owners, read_people
+from influence.engine.engagement import Lookup, People, read_columns, read_owners, read_people
 from influence.engine.model import FALLBACK_HALF_LIFE_DAYS, ModelParams
 from influence.errors import InvalidInputError
 from influence.store import QueryRunner, Row
@@ -64,6 +64,11 @@ def type_weights(params: ModelParams) -> dict[str, float]:
     return weights
 
 
+ENGAGEMENT_DTYPES = {"sources": np.int64, "targets": np.int64, "parts": np.float64,
+                     "counts": np.int64, "firsts": np.int64, "lasts": np.int64}
+"""The columns of :data:`~influence.engine.queries.ENGAGEMENT_COLUMNS`, as arrays."""
+
+
 @dataclass(frozen=True)
 class PairGraph:
     """The score's engager -> target pairs of people (node ids) with their decayed strength:
@@ -103,12 +108,17 @@ def _read(store: QueryRunner, params: ModelParams, asof: int) -> _Read:
     owners = read_owners(store, people.nodes)
     used = resolve(store, params)
     lo, hi = window_words(asof, used)
-    columns = store.columns(q.ENGAGEMENT_COLUMNS, lo=lo, hi=hi, asof=asof,
-                            half_life_s=used.half_life_s, weights=type_weights(used))
+    engaging = owners.owned()
+
+    def engagement(model: ModelParams) -> dict[str, np.ndarray]:
+        return read_columns(store, q.ENGAGEMENT_COLUMNS, engaging, ENGAGEMENT_DTYPES, lo=lo,
+                            hi=hi, asof=asof, half_life_s=model.half_life_s,
+                            weights=type_weights(model))
+
+    columns = engagement(used)
     src = owners.people_of(columns["sources"])
     dst = owners.people_of(columns["targets"])
-    firsts = np.array(columns["firsts"], dtype=np.int64)
-    lasts = np.array(columns["lasts"], dtype=np.int64)
+    firsts, lasts = columns["firsts"], columns["lasts"]
     if params.half_life_days is None:
         ends = (src >= 0) & (dst >= 0)
         first = np.full(people.size, np.iinfo(np.int64).max)
@@ -120,21 +130,19 @@ def _read(store: QueryRunner, params: ModelParams, asof: int) -> _Read:
             first, last, asof, params.window_days * DAY_S))
         if derived.half_life_days != used.half_life_days:
             used = derived
-            columns = store.columns(q.ENGAGEMENT_COLUMNS, lo=lo, hi=hi, asof=asof,
-                                    half_life_s=used.half_life_s, weights=type_weights(used))
+            columns = engagement(used)
     net = owners.networks_of(columns["sources"])
     valid = (src >= 0) & (dst >= 0) & (src != dst)
     first_given = np.full(people.size, np.iinfo(np.int64).max)
     np.minimum.at(first_given, src[valid], firsts[valid])
     pairs = steps.person_pairs(src[valid], dst[valid], net[valid],
-                               parts=np.array(columns["parts"], dtype=np.float64)[valid],
-                               counts=np.array(columns["counts"], dtype=np.int64)[valid],
+                               parts=columns["parts"][valid], counts=columns["counts"][valid],
                                lasts=lasts[valid], people=people.size)
     return _Read(used, people, owners.network_names, pairs, first_given)
 
 
 def pair_graph(store: QueryRunner, params: ModelParams, asof: int) -> PairGraph:
-    """The pairs of people as of ``asof`` (one columnar read; nothing is written)."""
+    """The pairs of people as of ``asof`` (columnar reads; nothing is written)."""
     read = _read(store, params, asof)
     nodes = read.people.nodes
     return PairGraph(nodes[read.pairs.source], nodes[read.pairs.target], read.pairs.strength)

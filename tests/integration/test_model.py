@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from influence.engine import engagement
 from influence.engine.explain import NO_ENGAGEMENT, Contribution, PersonContribution, explain
 from influence.engine.reads import get_person, score_history
 from influence.engine.scoring import ScoreRun, compute_scores, forget_person_scores, resolve
@@ -71,6 +72,8 @@ POD_FACTORS = Query(
     RETURN collect(DISTINCT c.pod_factors[i]) AS pods, count(*) AS pairs
     """,
 )
+OWNED_ACCOUNTS = Query("test_owned_accounts",
+                       "MATCH (:Person)-[:HAS_ACCOUNT]->(a:Account) RETURN count(a) AS n")
 REMOVE_INJECTED = Query(
     "test_remove_injected",
     """
@@ -180,6 +183,27 @@ def test_recompute_is_idempotent_and_keeps_dated_snapshots(
     only_later = score_history(store, top, next_day, next_day, "not_opted_out")
     assert only_later[0].change == history[1].change
     compute_scores(store, settings.model, asof=SE_ASOF)  # leave the module's state as it was
+
+
+def test_reading_the_interactions_in_small_chunks_gives_the_same_scores(
+    se_loaded: tuple[Tally, ScoreRun], store: Store, settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = store.read(PEOPLE)
+    trips = store.round_trips
+    compute_scores(store, settings.model, asof=SE_ASOF)
+    whole = store.round_trips - trips
+    monkeypatch.setattr(engagement, "CHUNK_ACCOUNTS", 97)
+    trips = store.round_trips
+    compute_scores(store, settings.model, asof=SE_ASOF)
+    chunked = store.round_trips - trips
+    accounts = store.read(OWNED_ACCOUNTS)[0]["n"]
+    assert accounts > 3_000
+    assert chunked - whole >= math.ceil(accounts / 97) - 1  # the columns came in many reads
+    after = store.read(PEOPLE)
+    assert [(p["id"], p["score"]) for p in after] == [(p["id"], p["score"]) for p in before]
+    assert all(math.isclose(a["raw"], b["raw"], rel_tol=1e-9, abs_tol=1e-12)
+               for a, b in zip(after, before, strict=True))
 
 
 def test_like_farm_raises_the_target_less_than_raw_counts_and_pods_are_dampened(
