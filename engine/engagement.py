@@ -7,14 +7,14 @@ account node ids to dense person indices, vectorised.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from influence.engine import queries as q
-from influence.store import Query, QueryRunner
+from influence.store import Query, QueryRunner, Row
 
 CHUNK_ACCOUNTS = 50_000
 """Engaging accounts per columnar read (:func:`read_columns`). A read returns one record of
@@ -101,17 +101,22 @@ def read_owners(store: QueryRunner, people: np.ndarray) -> Owners:
                   np.array([codes[n] for n in row["networks"]], dtype=np.int64), names)
 
 
+def column_chunks(store: QueryRunner, query: Query, accounts: np.ndarray,
+                  **params: Any) -> Iterator[Row]:
+    """The records of a columnar ``query`` over the interactions given by ``accounts`` (node
+    ids, passed as ``$accounts``), :data:`CHUNK_ACCOUNTS` accounts a read."""
+    for begin in range(0, len(accounts), CHUNK_ACCOUNTS):
+        yield store.columns(query, accounts=accounts[begin:begin + CHUNK_ACCOUNTS].tolist(),
+                            **params)
+
+
 def read_columns(store: QueryRunner, query: Query, accounts: np.ndarray,
                  dtypes: Mapping[str, Any], **params: Any) -> dict[str, np.ndarray]:
-    """The columns ``dtypes`` names of a columnar ``query`` over the interactions given by
-    ``accounts`` (node ids, passed as ``$accounts``), read :data:`CHUNK_ACCOUNTS` accounts at
-    a time and joined as arrays of those dtypes."""
+    """The columns ``dtypes`` names of :func:`column_chunks`, joined as arrays of those
+    dtypes (each chunk's lists are dropped once converted)."""
     chunks: dict[str, list[np.ndarray]] = {name: [np.empty(0, dtype=d)]
                                            for name, d in dtypes.items()}
-    for begin in range(0, len(accounts), CHUNK_ACCOUNTS):
-        row = store.columns(query, accounts=accounts[begin:begin + CHUNK_ACCOUNTS].tolist(),
-                            **params)
+    for row in column_chunks(store, query, accounts, **params):
         for name, dtype in dtypes.items():
             chunks[name].append(np.array(row.pop(name), dtype=dtype))
-        del row
     return {name: np.concatenate(parts) for name, parts in chunks.items()}

@@ -1,12 +1,12 @@
 """Cypher of the scoring engine (docs/MODEL.md). Graph names and all values are parameters.
 
-A recompute reads the interactions once, as columns (one record of lists: a million
-relationships cost one record, not a million), runs the model's arithmetic on those arrays
-(engine/steps.py), lets GDS compute the propagation (weighted PageRank on a graph projected
-from the arrays), and writes back the few per-person properties every read path uses
-(score, percentile, confidence; per-network sub-scores for people on several networks) with
-one GDS write, and everything else of the run (the dated snapshot and what explanations need)
-as columnar chunks: ``(:ScoreRun)`` and its ``(:ScoreChunk)`` nodes.
+A recompute reads the interactions once, as columns (one record of lists per chunk of engaging
+accounts: half a million relationships cost one record, not half a million), runs the model's
+arithmetic on those arrays (engine/steps.py), lets GDS compute the propagation (weighted
+PageRank on a graph projected from the arrays), and writes back the few per-person properties
+every read path uses (score, percentile, confidence; per-network sub-scores for people on
+several networks) with one GDS write, and everything else of the run (the dated snapshot and
+what explanations need) as columnar chunks: ``(:ScoreRun)`` and its ``(:ScoreChunk)`` nodes.
 """
 
 from influence.domain import INTERACTION_TYPES
@@ -81,6 +81,9 @@ ENGAGEMENT_COLUMNS = Query(
 )
 
 # --- the propagation (GDS) ------------------------------------------------------------------
+
+ANSWERS = Query("scoring_answers", "RETURN 1 AS one")
+"""Whether the server answers at all (after a projection it did not take)."""
 
 PROJECT_PAIRS = Query(
     "scoring_project_pairs",

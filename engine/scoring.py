@@ -1,11 +1,12 @@
 """Computes influence scores and writes them back (docs/MODEL.md).
 
 One recompute: read the people, their accounts and every interaction relationship as columns
-(three queries, one record each); compute the model's steps on those arrays
-(:mod:`influence.engine.steps`); run GDS weighted PageRank on the pair graph (projected from
-the arrays); compute credit and scores; write the person-view fields of every person with one
-GDS write, and the run (the dated snapshot and what explanations need) as columnar
-``ScoreChunk`` nodes of :data:`CHUNK` people each, indexed by the person's ``slot``.
+(one record each; the interactions in chunks of engaging accounts,
+:data:`~influence.engine.engagement.CHUNK_ACCOUNTS` a read); compute the model's steps on
+those arrays (:mod:`influence.engine.steps`); run GDS weighted PageRank on the pair graph
+(projected from the arrays); compute credit and scores; write the person-view fields of every
+person with one GDS write, and the run (the dated snapshot and what explanations need) as
+columnar ``ScoreChunk`` nodes of :data:`CHUNK` people each, indexed by the person's ``slot``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from influence.engine import queries as q
 from influence.engine import steps
 from influence.engine.engagement import Lookup, People, read_columns, read_owners, read_people
 from influence.engine.model import FALLBACK_HALF_LIFE_DAYS, ModelParams
-from influence.errors import InvalidInputError
+from influence.errors import EnvironmentProblemError, InvalidInputError, StoreUnavailableError
 from influence.store import QueryRunner, Row
 from influence.timeutil import DAY_S
 
@@ -329,8 +330,20 @@ def _pagerank(store: QueryRunner, people: People, pairs: steps.Pairs, *, weights
         return pagerank, 0, True, 0
     graph = f"influence-{run_id}"
     src, dst = people.nodes[pairs.source[positive]], people.nodes[pairs.target[positive]]
-    projected = store.write_rows(q.PROJECT_PAIRS, graph=graph, sources=src.tolist(),
-                                 targets=dst.tolist(), weights=weights[positive].tolist())
+    try:
+        projected = store.write_rows(q.PROJECT_PAIRS, graph=graph, sources=src.tolist(),
+                                     targets=dst.tolist(), weights=weights[positive].tolist())
+    except StoreUnavailableError as error:
+        try:
+            store.read(q.ANSWERS)
+        except StoreUnavailableError:
+            raise error from None  # the server is down, not overwhelmed
+        raise EnvironmentProblemError(
+            f"The database did not take the {len(src):,} weighted pairs of the PageRank "
+            f"projection in one request ({error.message}).",
+            hint="Give the local server more memory (INFLUENCE_HEAP_SIZE, then `influence db "
+                 "stop` and `influence db start`) or compute on Spark (`influence score "
+                 "--engine spark`, README: 'Beyond one machine').") from error
     try:
         config = {"graph": graph, "damping": params.damping,
                   "max_iterations": params.max_iterations, "tolerance": params.tolerance}

@@ -16,10 +16,13 @@ TOPIC_TYPES = Query(
 
 # Every interaction relationship with topics and engagement inside the window: its accounts,
 # its topics and its kind-weighted decayed strength (as of $asof).
-# (No labels on the ends: see ENGAGEMENT_COLUMNS in engine/queries.py.)
+# Read for the engaging accounts in $accounts, a chunk at a time, like ENGAGEMENT_COLUMNS in
+# engine/queries.py.
 TOPIC_COLUMNS = Query(
     "topic_columns",
     """
+    UNWIND $accounts AS account
+    MATCH (a) WHERE id(a) = account
     MATCH (a)-[r:""" + INTERACTIONS + """]->(b)
     WHERE r.topics IS NOT NULL AND coalesce($weights[type(r)], 0.0) > 0
     WITH a, b, r, [e IN r.ev WHERE e > $lo AND e <= $hi] AS inside

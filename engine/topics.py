@@ -1,15 +1,16 @@
 """Topic influence: "influential about what?".
 
-For every topic *t* the engine keeps only the engagements made on posts about *t* (an
-answer, comment, vote, ... whose post carries *t* among its tags, hashtags, subreddit or
-keyword topics), weights them exactly like the overall score (kind weights, half-life decay,
-window, ``log(1 + strength)`` per pair, see :class:`~influence.engine.model.ModelParams`) and
-runs weighted PageRank on that topic-filtered graph. One query reads every interaction
-relationship with topics as columns (:func:`topic_pairs` sums them into (topic, engager,
-engaged) pairs with numpy); the per-topic PageRanks then run in scipy with GDS's exact formula
-(see :func:`pagerank`). One GDS projection with a relationship type per topic ran out of a
-2 GB heap on 133 topics, and one projection per topic would scan the graph once per topic;
-the integration tests check the scipy result against GDS on a topic.
+For every topic *t* the engine keeps only the engagements made on posts about *t* (an answer,
+comment, vote, ... whose post carries *t* among its tags, hashtags, subreddit or keyword
+topics), weights them exactly like the overall score (kind weights, half-life decay, window,
+``log(1 + strength)`` per pair, see :class:`~influence.engine.model.ModelParams`) and runs
+weighted PageRank on that topic-filtered graph. Columnar reads (one record of lists per chunk
+of engaging accounts) bring every interaction relationship with topics (:func:`topic_pairs`
+sums them into (topic, engager, engaged) pairs with numpy); the per-topic PageRanks then run
+in scipy with GDS's exact formula (see :func:`pagerank`). One GDS projection with a
+relationship type per topic ran out of a 2 GB heap on 133 topics, and one projection per topic
+would scan the graph once per topic; the integration tests check the scipy result against GDS
+on a topic.
 
 The raw PageRank is mapped to 1-100 with the same log scale as the overall score, so a topic
 score of 40 means the same propagated support as an overall score of 40, only counted on one
@@ -30,7 +31,7 @@ import numpy as np
 from influence.domain import PublishPolicy, published_states
 from influence.engine import ranking
 from influence.engine import topic_queries as q
-from influence.engine.engagement import read_owners
+from influence.engine.engagement import column_chunks, read_owners
 from influence.engine.model import ModelParams
 from influence.engine.privacy.consent import clear_objected_scores
 from influence.engine.scoring import resolve, type_weights, window_words
@@ -199,23 +200,32 @@ class TopicPairs:
 
 def topic_pairs(store: QueryRunner, params: ModelParams, asof: int) -> TopicPairs:
     """Every (topic, engager, engaged) pair of people with engagement on the topic inside the
-    window as of ``asof``, from one columnar read of the interactions that carry topics."""
+    window as of ``asof``, from columnar reads of the interactions that carry topics."""
     people = store.columns(q.PERSON_IDS)
     nodes = np.array(people["nodes"], dtype=np.int64)
     owners = read_owners(store, nodes)
     params = resolve(store, params)
     lo, hi = window_words(asof, params)
-    columns = store.columns(q.TOPIC_COLUMNS, lo=lo, hi=hi, asof=asof,
-                            half_life_s=params.half_life_s,
-                            weights=type_weights(params))
-    src, dst = owners.people_of(columns["sources"]), owners.people_of(columns["targets"])
-    lists: list[list[str]] = columns["topics"]
-    names = sorted({t for ts in lists for t in ts})
-    code = {name: i for i, name in enumerate(names)}
-    counts = np.array([len(ts) for ts in lists], dtype=np.int64)
-    topic = np.array([code[t] for ts in lists for t in ts], dtype=np.int64)
-    src, dst = np.repeat(src, counts), np.repeat(dst, counts)
-    parts = np.repeat(np.array(columns["parts"], dtype=np.float64), counts)
+    seen: dict[str, int] = {}  # topic name -> code in order of appearance
+    columns: dict[str, list[np.ndarray]] = {"src": [], "dst": [], "topic": [], "parts": []}
+    for chunk in column_chunks(store, q.TOPIC_COLUMNS, owners.owned(), lo=lo, hi=hi,
+                               asof=asof, half_life_s=params.half_life_s,
+                               weights=type_weights(params)):
+        lists: list[list[str]] = chunk["topics"]
+        counts = np.fromiter((len(ts) for ts in lists), dtype=np.int64, count=len(lists))
+        columns["topic"].append(np.fromiter(
+            (seen.setdefault(t, len(seen)) for ts in lists for t in ts), dtype=np.int64,
+            count=int(counts.sum())))
+        columns["src"].append(np.repeat(owners.people_of(chunk["sources"]), counts))
+        columns["dst"].append(np.repeat(owners.people_of(chunk["targets"]), counts))
+        columns["parts"].append(np.repeat(np.array(chunk["parts"], dtype=np.float64), counts))
+    src, dst, topic, parts = (np.concatenate(columns[c]) if columns[c] else np.empty(0)
+                              for c in ("src", "dst", "topic", "parts"))
+    names = sorted(seen)
+    code = np.empty(len(seen), dtype=np.int64)  # appearance code -> code in name order
+    code[[seen[name] for name in names]] = np.arange(len(names))
+    topic = code[topic.astype(np.int64)]
+    src, dst = src.astype(np.int64), dst.astype(np.int64)
     keep = (src >= 0) & (dst >= 0) & (src != dst)
     n = max(len(nodes), 1)
     key = (topic[keep] * n + src[keep]) * n + dst[keep]

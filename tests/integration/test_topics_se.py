@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from influence.engine import communities, topics
+from influence.engine import communities, engagement, topics
 from influence.engine.scoring import ScoreRun, resolve
 from influence.errors import InvalidInputError
 from influence.loaders.quarantine import Tally
@@ -150,3 +150,18 @@ def test_topic_and_people_communities_are_stored_with_modularity(
     assert communities.summary(store, "people") is not None
     again = communities.compute_topic_communities(store)
     assert again.communities == t.communities  # concurrency 1: same graph, same result
+
+
+def test_topic_pairs_read_in_small_chunks_are_the_same(
+        store: Store, settings: Settings, se_loaded: tuple[Tally, ScoreRun],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = topics.topic_pairs(store, settings.model, SE_ASOF)
+    monkeypatch.setattr(engagement, "CHUNK_ACCOUNTS", 97)
+    trips = store.round_trips
+    chunked = topics.topic_pairs(store, settings.model, SE_ASOF)
+    assert store.round_trips - trips > 30  # the interactions came in many reads
+    assert len(whole.topics) == 133
+    assert chunked.topics == whole.topics
+    for column in ("topic", "source", "target"):
+        assert (getattr(chunked, column) == getattr(whole, column)).all()
+    assert chunked.weight == pytest.approx(whole.weight, rel=1e-12)

@@ -218,3 +218,51 @@ def test_after_a_recompute_reads_may_be_answered_stale_while_refreshed() -> None
     assert asyncio.run(scenario(stale_s=0)) == [
         ("miss", "p1/s1"), ("hit", "p1/s1"), ("miss", "p1/s2"), ("hit", "p1/s2"),
         ("miss", "p2/s3")]
+
+
+def test_stale_refreshes_run_one_at_a_time_and_only_for_the_newest_scores() -> None:
+    """Refreshes queued under a scores version that a newer recompute replaced are dropped:
+    their reads are refreshed under the newest version when asked."""
+    version = ["p1", "s1"]
+    ran: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        query = json.loads((await receive())["body"])["query"]
+        ran.append(f"{query}@{version[1]}")
+        answer = json.dumps({"data": {"v": version[1]}}).encode()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": answer})
+
+    async def read() -> tuple[str | None, str | None]:
+        return (version[0], version[1])
+
+    async def ask(cache: ResponseCache, query: str) -> str:
+        scope, receive = _request(json.dumps({"query": query}).encode())
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await cache(scope, receive, send)
+        how: str = dict(sent[0]["headers"]).get(b"x-cache", b"miss").decode()
+        return how
+
+    async def scenario() -> list[str]:
+        cache = ResponseCache(app, store=RecordingStore, size=8, stale_s=30)
+        cache.versions = VersionReads(read)
+        assert cache.REFRESHES == 1
+        got = [await ask(cache, "{ a }"), await ask(cache, "{ b }")]
+        async with cache._refreshes:  # the refresher is busy: refreshes queue
+            version[1] = "s2"
+            got += [await ask(cache, "{ a }"), await ask(cache, "{ b }")]
+            version[1] = "s3"
+            got.append(await ask(cache, "{ a }"))
+        await asyncio.gather(*cache._background)
+        got += [await ask(cache, "{ a }"), await ask(cache, "{ b }")]
+        await asyncio.gather(*cache._background)
+        got.append(await ask(cache, "{ b }"))
+        return got
+
+    assert asyncio.run(scenario()) == ["miss", "miss", "stale", "stale", "stale", "hit",
+                                       "stale", "hit"]
+    assert ran == ["{ a }@s1", "{ b }@s1", "{ a }@s3", "{ b }@s3"]

@@ -1,0 +1,58 @@
+"""What a recompute says when the server cannot take its PageRank projection (the 30M
+benchmark: 28M weighted pairs in one request), on a recording fake of the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from influence.engine import scoring, steps
+from influence.engine.engagement import People
+from influence.engine.model import ModelParams
+from influence.errors import EnvironmentProblemError, StoreUnavailableError
+from influence.store import Row
+from tests.fakes import RecordingStore
+
+PEOPLE = People(np.array([10, 11, 12]), ["a", "b", "c"], np.array([0, 1, 2]),
+                np.array([-1, -1, -1]), np.array([1, 1, 1]), np.zeros(3, dtype=bool))
+PAIRS = steps.Pairs(np.array([0, 1]), np.array([1, 2]), np.array([1.0, 2.0]),
+                    np.array([1, 2]), np.array([5, 6]), np.array([0, 1]), np.array([0, 0]),
+                    np.array([1.0, 2.0]))
+
+
+def _refused(_: dict[str, Any]) -> list[Row]:
+    raise StoreUnavailableError("Neo4j at bolt://127.0.0.1:7797 is unavailable: Failed to "
+                                "write data to connection")
+
+
+def _down(_: dict[str, Any]) -> list[Row]:
+    raise StoreUnavailableError("Neo4j at bolt://127.0.0.1:7797 is unavailable: refused")
+
+
+def _pagerank(store: RecordingStore) -> None:
+    scoring._pagerank(store, PEOPLE, PAIRS, weights=np.array([0.5, 0.7]),
+                      params=ModelParams(), run_id="r1")
+
+
+def test_a_projection_the_answering_server_does_not_take_says_what_to_change() -> None:
+    store = RecordingStore(answers={"scoring_project_pairs": _refused,
+                                    "scoring_answers": [{"one": 1}]})
+    with pytest.raises(EnvironmentProblemError) as raised:
+        _pagerank(store)
+    assert "2 weighted pairs of the PageRank projection" in raised.value.message
+    assert raised.value.hint is not None
+    assert "INFLUENCE_HEAP_SIZE" in raised.value.hint
+    assert "--engine spark" in raised.value.hint
+    assert store.names() == ["scoring_project_pairs", "scoring_answers"]
+    sent = store.calls[0][1]
+    assert (sent["sources"], sent["targets"], sent["weights"]) == ([10, 11], [11, 12],
+                                                                     [0.5, 0.7])
+
+
+def test_a_server_that_is_down_is_reported_as_down() -> None:
+    store = RecordingStore(answers={"scoring_project_pairs": _refused, "scoring_answers": _down})
+    with pytest.raises(StoreUnavailableError) as raised:
+        _pagerank(store)
+    assert "Failed to write data" in raised.value.message
