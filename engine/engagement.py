@@ -21,8 +21,8 @@ CHUNK_ACCOUNTS = 50_000
 lists, which the driver holds as Python objects (about 36 bytes a value) before they become
 arrays (8 bytes): read whole, the 30M-interaction benchmark's 6 columns took 13.9 GB in the
 client and the kernel's OOM killer ended it. 50,000 accounts are about 500,000 relationships
-a read there; on the 1M benchmark graph, reads of 50,000 accounts took 3.1-3.5 s in all
-against 3.5-3.9 s for one whole read (three runs each)."""
+a read there; on the 1M benchmark graph, reads of 50,000 accounts took 3.1-3.6 s in all
+against 3.5-5.1 s for one whole read (three runs each)."""
 
 
 class Lookup:
