@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction, Session
+from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, GraphDatabase, ManagedTransaction, Session
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from influence.errors import StoreUnavailableError
@@ -57,7 +57,10 @@ class Store:
         fail_fast: for a server (the API): once the database was found unreachable, calls
             fail at once instead of each retrying for ``db_retry_s``; one call at a time
             tries again (at most every ``FAIL_FAST_PROBE_S``, one connection attempt first)
-            and a success ends the outage.
+            and a success ends the outage. Reads are then auto-commit statements (one round
+            trip; a managed read transaction takes two, BEGIN and the query then COMMIT:
+            1.7 against 0.7 ms for ``RETURN 1`` here) without the driver's retries, which
+            the outage handling replaces.
             Without it (the CLI, the jobs), every call retries on its own.
 
     Raises:
@@ -97,7 +100,7 @@ class Store:
         self.close()
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
+    def _session(self, read: bool = False) -> Iterator[Session]:
         probing = False
         if self._fail_fast and self._down is not None:
             # A known outage: answer at once unless it is this call's turn to try again.
@@ -107,7 +110,9 @@ class Store:
         try:
             if probing:  # one connection attempt, without the driver's retries
                 self._driver.verify_connectivity()
-            with self._driver.session(database=self.database) as session:
+            mode = READ_ACCESS if read else WRITE_ACCESS
+            with self._driver.session(database=self.database,
+                                      default_access_mode=mode) as session:
                 yield session
             self._down = None
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
@@ -131,7 +136,9 @@ class Store:
             return [record.data() for record in tx.run(query.text, _sent(params))]
 
         self.round_trips += 1
-        with self._session() as session:
+        with self._session(read=True) as session:
+            if self._fail_fast:  # see the class docstring: one round trip
+                return [record.data() for record in session.run(query.text, _sent(params))]
             return session.execute_read(work)
 
     def columns(self, query: Query, **params: Any) -> Row:
@@ -146,7 +153,9 @@ class Store:
             return dict(record)
 
         self.round_trips += 1
-        with self._session() as session:
+        with self._session(read=True) as session:
+            if self._fail_fast:
+                return dict(session.run(query.text, _sent(params)).single(strict=True))
             return session.execute_read(work)
 
     def write(self, query: Query, **params: Any) -> Mapping[str, int]:

@@ -19,6 +19,11 @@ from influence.store import Query, Store
 PING = Query("ping", "RETURN 1 AS one")
 
 
+class FakeRecord:
+    def data(self) -> dict[str, int]:
+        return {"one": 1}
+
+
 class FakeDriver:
     """Sessions and connectivity checks that fail while ``down``; every attempt recorded."""
 
@@ -26,6 +31,7 @@ class FakeDriver:
         self.down = False
         self.attempts: list[str] = []
         self.hold: threading.Event | None = None  # a probe that takes its time
+        self.statements: list[str] = []  # how each read ran
 
     @contextmanager
     def session(self, **_: Any) -> Iterator[FakeDriver]:
@@ -35,7 +41,12 @@ class FakeDriver:
         yield self
 
     def execute_read(self, work: Any) -> list[dict[str, int]]:
+        self.statements.append("execute_read")
         return [{"one": 1}]
+
+    def run(self, text: str, params: Any) -> list[FakeRecord]:
+        self.statements.append("run")
+        return [FakeRecord()]
 
     def verify_connectivity(self) -> None:
         self.attempts.append("probe")
@@ -60,6 +71,7 @@ def test_an_outage_is_answered_at_once_and_probed_by_one_call() -> None:
     store, driver = _store(fail_fast=True)
     store.FAIL_FAST_PROBE_S = 0.0
     assert store.read(PING) == [{"one": 1}]
+    assert driver.statements == ["run"]  # an auto-commit read: one round trip, no retries
     driver.down = True
     with pytest.raises(StoreUnavailableError):
         store.read(PING)
@@ -103,3 +115,6 @@ def test_without_fail_fast_every_call_tries_the_database() -> None:
         with pytest.raises(StoreUnavailableError):
             store.read(PING)
     assert driver.attempts == ["session"] * 3
+    driver.down = False
+    assert store.read(PING) == [{"one": 1}]
+    assert driver.statements == ["execute_read"]  # a managed transaction, with retries
