@@ -68,6 +68,7 @@ class Store:
     """
 
     FAIL_FAST_PROBE_S = 0.25
+    LIVENESS_CHECK_S = 1.0
 
     def __init__(self, settings: Settings, *, fail_fast: bool = False) -> None:
         auth = (
@@ -83,6 +84,10 @@ class Store:
             # for operators; real errors still raise.
             notifications_min_severity="OFF",
             max_transaction_retry_time=settings.db_retry_s,
+            # Without retries (fail_fast's auto-commit reads), every connection the pool kept
+            # from before a database restart would fail one request and reopen the outage:
+            # one that sat idle for a second is checked before use instead.
+            liveness_check_timeout=self.LIVENESS_CHECK_S if fail_fast else None,
         )
         self.round_trips = 0
         self._fail_fast = fail_fast
