@@ -8,7 +8,7 @@ token, per-key rate limit, load shedding, metrics, JSON log line), the response 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 
 import strawberry
@@ -49,6 +49,21 @@ def _root_types() -> tuple[type, type]:
             merge_types("Mutation", (OperatorMutation, ConsentMutation)))
 
 
+class _ParserCache(ParserCache):
+    """Strawberry's parser cache, except that a text that does not parse (or is over the
+    token limit) is left to strawberry's own parse, which reports it with its error code:
+    raised from the extension's hook, the error would reach the client without one."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(context.query,
+                                                                  **context.parse_options)
+        except GraphQLError:
+            context.graphql_document = None
+        yield
+
+
 class _Schema(strawberry.Schema):
     """Client errors (domain and validation errors) are answered with their code and counted in
     the request's log line; only unexpected errors get a traceback, logged by the masking
@@ -72,7 +87,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         # Parsed documents are kept (keyed by text and the token limit): parsing the person
         # view took 1.1 ms a request. A text over the limit fails to parse and is not kept.
-        lambda: ParserCache(maxsize=512),
+        lambda: _ParserCache(maxsize=512),
         # The rules are built once: a new rule class per request (each limiter's own way)
         # would make every request miss the validation cache below.
         lambda: AddValidationRules(rules),
