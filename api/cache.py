@@ -138,9 +138,9 @@ class ResponseCache:
 
     REFRESH_PAUSE = 1.0
     """After each refresh, the refresher waits this many times as long as the refresh took:
-    after a recompute, refreshing hundreds of answers would otherwise take the whole worker
-    and the stale answers, meant to go out at once, would queue behind them (person views
-    during back-to-back recomputes: p99 131-166 ms with refreshes back to back)."""
+    after a recompute, refreshing hundreds of answers back to back could take the whole
+    worker, and the stale answers, meant to go out at once, would queue behind them. (A
+    design bound, not measured on its own: bench/results/api.md has the figures with it.)"""
 
     def __init__(self, app: ASGIApp, store: Callable[[], QueryRunner], size: int,
                  wait_s: float = 1.0, stale_s: float = 0.0) -> None:

@@ -219,13 +219,13 @@ def topic_pairs(store: QueryRunner, params: ModelParams, asof: int) -> TopicPair
         columns["src"].append(np.repeat(owners.people_of(chunk["sources"]), counts))
         columns["dst"].append(np.repeat(owners.people_of(chunk["targets"]), counts))
         columns["parts"].append(np.repeat(np.array(chunk["parts"], dtype=np.float64), counts))
-    src, dst, topic, parts = (np.concatenate(columns[c]) if columns[c] else np.empty(0)
-                              for c in ("src", "dst", "topic", "parts"))
+    src, dst, topic, parts = (np.concatenate(columns[c] or [np.empty(0, dtype=dtype)])
+                              for c, dtype in (("src", np.int64), ("dst", np.int64),
+                                               ("topic", np.int64), ("parts", np.float64)))
     names = sorted(seen)
     code = np.empty(len(seen), dtype=np.int64)  # appearance code -> code in name order
     code[[seen[name] for name in names]] = np.arange(len(names))
-    topic = code[topic.astype(np.int64)]
-    src, dst = src.astype(np.int64), dst.astype(np.int64)
+    topic = code[topic]
     keep = (src >= 0) & (dst >= 0) & (src != dst)
     n = max(len(nodes), 1)
     key = (topic[keep] * n + src[keep]) * n + dst[keep]
