@@ -10,6 +10,7 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from anyio import to_thread
@@ -46,6 +47,10 @@ class TimedRunner:
             self.db_seconds += spent
             if self._observe is not None:
                 self._observe(query.name, spent)
+
+    @property
+    def import_dir(self) -> Path | None:
+        return self.inner.import_dir
 
     def read(self, query: Query, **params: Any) -> list[Row]:
         return self._timed(self.inner.read, query, params)  # type: ignore[no-any-return]

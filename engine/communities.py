@@ -25,6 +25,7 @@ from influence.domain import PublishPolicy, published_states
 from influence.engine import community_queries as q
 from influence.engine.graph_reads import check_skip
 from influence.engine.model import ModelParams
+from influence.engine.projection import project_pairs
 from influence.engine.queries import DROP_GRAPH
 from influence.engine.scoring import PairGraph, pair_graph
 from influence.store import Query, QueryRunner
@@ -147,9 +148,9 @@ def compute_people_communities(store: QueryRunner, params: ModelParams,
     graph = f"people-communities-{run_id}"
     store.auto_commit(q.CLEAR_PEOPLE_COMMUNITIES)
     pairs = pairs if pairs is not None else pair_graph(store, params, asof)
-    projected = store.write_rows(
-        q.PROJECT_PEOPLE_GRAPH, graph=graph, sources=pairs.sources.tolist(),
-        targets=pairs.targets.tolist(), weights=np.log1p(pairs.strength).tolist()) \
+    projected = project_pairs(
+        store, by_value=q.PROJECT_PEOPLE_GRAPH, by_file=q.PROJECT_PEOPLE_GRAPH_FILE, graph=graph,
+        sources=pairs.sources, targets=pairs.targets, weights=np.log1p(pairs.strength)) \
         if len(pairs.sources) else []
     nodes, rels, count, modularity = _detect(store, graph, projected, algorithm, "community")
     seconds = time.monotonic() - started

@@ -42,6 +42,18 @@ PROJECT_PEOPLE_GRAPH = Query(
     """,
 )
 
+PROJECT_PEOPLE_GRAPH_FILE = Query(
+    "project_people_graph_file",
+    """
+    LOAD CSV FROM $url AS row
+    WITH gds.graph.project($graph, toInteger(row[0]), toInteger(row[1]),
+           {relationshipProperties: {weight: toFloat(row[2])}},
+           {undirectedRelationshipTypes: ['*']}) AS g
+    RETURN g.graphName AS graph, g.nodeCount AS nodes, g.relationshipCount AS relationships
+    """,
+)
+"""PROJECT_PEOPLE_GRAPH from a file in the server's import folder (engine/projection.py)."""
+
 PROJECT_EDGE_LIST = Query(
     "project_edge_list",
     """

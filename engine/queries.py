@@ -95,6 +95,17 @@ PROJECT_PAIRS = Query(
     """,
 )
 
+PROJECT_PAIRS_FILE = Query(
+    "scoring_project_pairs_file",
+    """
+    LOAD CSV FROM $url AS row
+    WITH gds.graph.project($graph, toInteger(row[0]), toInteger(row[1]),
+                           {relationshipProperties: {weight: toFloat(row[2])}}) AS g
+    RETURN g.graphName AS graph, g.nodeCount AS nodes, g.relationshipCount AS relationships
+    """,
+)
+""":data:`PROJECT_PAIRS` from a file in the server's import folder (engine/projection.py)."""
+
 PAGERANK_MUTATE = Query(
     "scoring_pagerank_mutate",
     """

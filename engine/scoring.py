@@ -24,6 +24,7 @@ from influence.engine import queries as q
 from influence.engine import steps
 from influence.engine.engagement import Lookup, People, read_columns, read_owners, read_people
 from influence.engine.model import FALLBACK_HALF_LIFE_DAYS, ModelParams
+from influence.engine.projection import project_pairs
 from influence.errors import EnvironmentProblemError, InvalidInputError, StoreUnavailableError
 from influence.store import QueryRunner, Row
 from influence.timeutil import DAY_S
@@ -331,8 +332,9 @@ def _pagerank(store: QueryRunner, people: People, pairs: steps.Pairs, *, weights
     graph = f"influence-{run_id}"
     src, dst = people.nodes[pairs.source[positive]], people.nodes[pairs.target[positive]]
     try:
-        projected = store.write_rows(q.PROJECT_PAIRS, graph=graph, sources=src.tolist(),
-                                     targets=dst.tolist(), weights=weights[positive].tolist())
+        projected = project_pairs(store, by_value=q.PROJECT_PAIRS, by_file=q.PROJECT_PAIRS_FILE,
+                                  graph=graph, sources=src, targets=dst,
+                                  weights=weights[positive])
     except StoreUnavailableError as error:
         try:
             store.read(q.ANSWERS)
@@ -340,10 +342,12 @@ def _pagerank(store: QueryRunner, people: People, pairs: steps.Pairs, *, weights
             raise error from None  # the server is down, not overwhelmed
         raise EnvironmentProblemError(
             f"The database did not take the {len(src):,} weighted pairs of the PageRank "
-            f"projection in one request ({error.message}).",
+            f"projection ({error.message}).",
             hint="Give the local server more memory (INFLUENCE_HEAP_SIZE, then `influence db "
-                 "stop` and `influence db start`) or compute on Spark (`influence score "
-                 "--engine spark`, README: 'Beyond one machine').") from error
+                 "stop` and `influence db start`); for an external server, let it read the "
+                 "pairs from a file (INFLUENCE_NEO4J_IMPORT_DIR, README: Configuration); or "
+                 "compute on Spark (`influence score --engine spark`, README: 'Beyond one "
+                 "machine').") from error
     try:
         config = {"graph": graph, "damping": params.damping,
                   "max_iterations": params.max_iterations, "tolerance": params.tolerance}

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
         default=None, description="Password for neo4j_uri (the local server runs without auth)."
     )
     neo4j_database: str = "neo4j"
+    neo4j_import_dir: Path | None = Field(
+        default=None,
+        description="For neo4j_uri: this machine's path of a folder the server reads file:/// "
+        "URLs from (its server.directories.import, shared, e.g. a Docker volume). Large graph "
+        "projections then travel as a file instead of one request. The local server's own "
+        "import folder is used without it.",
+    )
 
     # --- the local server managed by `influence db` ---------------------------------------
     db_port: int = Field(default=7687, ge=1, le=65535, description="Bolt port on 127.0.0.1.")
@@ -184,6 +191,13 @@ class Settings(BaseSettings):
     def uses_local_server(self) -> bool:
         """True when no external server is configured and `influence db` manages one."""
         return self.neo4j_uri is None
+
+    @property
+    def server_import_dir(self) -> Path | None:
+        """A folder this process writes and the server reads as ``file:///``, if any."""
+        if self.neo4j_import_dir is not None:
+            return self.neo4j_import_dir
+        return self.data_dir / "import" if self.uses_local_server else None
 
     @property
     def bolt_uri(self) -> str:

@@ -12,15 +12,19 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, GraphDatabase, ManagedTransaction, Session
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired
 
-from influence.errors import StoreUnavailableError
+from influence.errors import EnvironmentProblemError, StoreUnavailableError
 from influence.settings import Settings
 
 Row = dict[str, Any]
+
+EXTERNAL_RESOURCE_FAILED = "Neo.ClientError.Statement.ExternalResourceFailed"
+"""The server's code for a ``LOAD CSV`` file it cannot open."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,11 @@ class QueryRunner(Protocol):
     def write_rows(self, query: Query, **params: Any) -> list[Row]: ...
 
     def auto_commit(self, query: Query, **params: Any) -> list[Row]: ...
+
+    @property
+    def import_dir(self) -> Path | None:
+        """A folder this process writes and the server reads ``file:///`` URLs from."""
+        ...
 
     def write_batch(self, statements: Sequence[tuple[Query, Mapping[str, Any]]]
                     ) -> list[list[Row]]: ...
@@ -77,6 +86,7 @@ class Store:
             else None
         )
         self.uri = settings.bolt_uri
+        self._import_dir = settings.server_import_dir
         self.database = settings.neo4j_database
         self._driver: Driver = GraphDatabase.driver(
             self.uri, auth=auth, connection_acquisition_timeout=10, max_connection_pool_size=50,
@@ -94,6 +104,11 @@ class Store:
         self._outage = threading.Lock()  # held by the one call probing a known outage
         self._down: str | None = None  # why the server was last found unreachable
         self._next_probe = 0.0
+
+    @property
+    def import_dir(self) -> Path | None:
+        """The server's import folder as this process sees it (``Settings.server_import_dir``)."""
+        return self._import_dir
 
     def close(self) -> None:
         self._driver.close()
@@ -124,6 +139,14 @@ class Store:
             self._down = str(exc)
             self._next_probe = time.monotonic() + self.FAIL_FAST_PROBE_S
             raise self._unavailable(str(exc)) from exc
+        except ClientError as exc:
+            if exc.code != EXTERNAL_RESOURCE_FAILED:
+                raise
+            raise EnvironmentProblemError(
+                f"The database could not read a file this process wrote for it: {exc.message}",
+                hint="INFLUENCE_NEO4J_IMPORT_DIR must be this machine's path of the folder the "
+                     "server reads file:/// URLs from (its server.directories.import); unset "
+                     "it to send the data in the request instead.") from exc
         finally:
             if probing:
                 self._outage.release()

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import influence
@@ -45,6 +46,8 @@ class RecordingStore:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     nodes: dict[str, int] = field(default_factory=dict)
     """Node ids the fake gave to account keys (``ensure_accounts`` answers with them)."""
+    import_dir: Path | None = None
+    """The server's import folder (:class:`influence.store.Store`); none: values in requests."""
 
     def key_of(self, node: int) -> str:
         """The account key of a node id the fake handed out."""

@@ -3,12 +3,13 @@ benchmark: 28M weighted pairs in one request), on a recording fake of the store.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from influence.engine import scoring, steps
+from influence.engine import projection, scoring, steps
 from influence.engine.engagement import People
 from influence.engine.model import ModelParams
 from influence.errors import EnvironmentProblemError, StoreUnavailableError
@@ -56,3 +57,39 @@ def test_a_server_that_is_down_is_reported_as_down() -> None:
     with pytest.raises(StoreUnavailableError) as raised:
         _pagerank(store)
     assert "Failed to write data" in raised.value.message
+
+
+def test_many_pairs_go_to_a_store_with_an_import_folder_as_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(projection, "FILE_PAIRS", 2)
+    seen: list[str] = []
+
+    def from_file(params: dict[str, Any]) -> list[Row]:
+        name = params["url"].removeprefix("file:///")
+        seen.append((tmp_path / name).read_text())
+        return [{"graph": params["graph"], "nodes": 3, "relationships": 2}]
+
+    store = RecordingStore(answers={
+        "scoring_project_pairs_file": from_file,
+        "scoring_pagerank_mutate": [{"iterations": 3, "converged": True}],
+        "scoring_pagerank_columns": [{"nodes": [11, 12], "scores": [0.2, 0.4]}]},
+        import_dir=tmp_path)
+    _pagerank(store)
+    assert store.names()[0] == "scoring_project_pairs_file"
+    assert "sources" not in store.calls[0][1]
+    assert seen == ["10,11,0.5\n11,12,0.7\n"]  # source and target node ids, weight
+    assert not list(tmp_path.iterdir())  # removed once projected
+
+
+def test_an_import_folder_that_cannot_be_written_names_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(projection, "FILE_PAIRS", 2)
+    store = RecordingStore(import_dir=tmp_path / "missing")
+    with pytest.raises(EnvironmentProblemError) as raised:
+        _pagerank(store)
+    assert "Could not write the 2 projection pairs" in raised.value.message
+    assert raised.value.hint is not None
+    assert "INFLUENCE_NEO4J_IMPORT_DIR" in raised.value.hint
+    assert store.names() == []
