@@ -113,6 +113,8 @@ def one_round(store: Store, spark: Any, settings: Settings, log: Path, asof: int
                 lambda: compute_scores(store, settings.model, asof=asof)))
     half_life_s = resolve(store, settings.model).half_life_s  # derived from the data
     times["anchor"] = attempt(failures, "anchor", lambda: anchor(store, asof, half_life_s))
+    if spark is None:  # --no-spark
+        return times | {"log": math.nan, "spark": math.nan, "write": math.nan}
     times["log"] = attempt(failures, "log", lambda: timed(lambda: write_log(store, log)))
     results: list[Any] = []
     times["spark"] = attempt(failures, "spark", lambda: timed(
@@ -136,6 +138,9 @@ def main() -> None:
     parser.add_argument("--single", action=argparse.BooleanOptionalAction, default=True,
                         help="run the single-machine recompute (--no-single: only the bare "
                              "GDS anchor beside the Spark path, where it cannot fit)")
+    parser.add_argument("--spark", action=argparse.BooleanOptionalAction, default=True,
+                        help="run the Spark path (--no-spark: only the single-machine "
+                             "recompute beside the bare GDS anchor)")
     parser.add_argument("--reuse", action="store_true",
                         help="the scratch server already holds the (largest) size from an "
                              "earlier run: skip its first load")
@@ -150,12 +155,14 @@ def main() -> None:
     localdb.start(settings, progress=print)
     load_before = os.getloadavg()
     clock = time.perf_counter()
-    spark = spark_engine.session(spark_engine.SparkOptions(args.master, args.driver_memory))
-    spark.range(1).count()
-    startup = time.perf_counter() - clock
-    jvm = spark_jvm()
-    rows, notes = [], [f"Spark session start ({args.master}, driver memory "
-                       f"{args.driver_memory}): {startup:.1f} s, not counted below."]
+    spark, jvm, notes = None, None, ["Spark path not run (``--no-spark``)."]
+    if args.spark:
+        spark = spark_engine.session(spark_engine.SparkOptions(args.master, args.driver_memory))
+        spark.range(1).count()
+        jvm = spark_jvm()
+        notes = [f"Spark session start ({args.master}, driver memory {args.driver_memory}): "
+                 f"{time.perf_counter() - clock:.1f} s, not counted below."]
+    rows: list[str] = []
     asof = START + YEAR_S
     try:
         for size in args.sizes:
@@ -176,7 +183,8 @@ def main() -> None:
             cap = (int(args.client_memory_gb * 2**30) if args.client_memory_gb
                    else psutil.virtual_memory().available - 3 * 2**30)
             with Store(settings) as store, PeakRss(server_pid(settings)) as server, \
-                    PeakRss(os.getpid()) as client, PeakRss(jvm) as driver:
+                    PeakRss(os.getpid()) as client, \
+                    (PeakRss(jvm) if jvm else contextlib.nullcontext()) as driver:
                 for _ in range(args.repeat):
                     for step, seconds in one_round(store, spark, settings,
                                                    args.work / f"log-{size}", asof,
@@ -194,9 +202,11 @@ def main() -> None:
                 f"{_s(med['gds']) if args.single else 'not run'} | "
                 f"{_s(med['log'])} | {_s(med['spark'])} | {_s(med['write'])} | "
                 f"{_s(spark_total)} | **{'-' if math.isnan(ratio) else f'{ratio:.2f}x'}** | "
-                f"{server.peak:,.0f} / {client.peak:,.0f} / {driver.peak:,.0f} MB |")
+                f"{server.peak:,.0f} / {client.peak:,.0f} / "
+                f"{f'{driver.peak:,.0f}' if driver else '-'} MB |")
     finally:
-        spark.stop()
+        if spark is not None:
+            spark.stop()
         localdb.stop(settings)
     text = "\n".join([
         f"## Spark engine against the single machine "
