@@ -4,8 +4,9 @@ A Cypher-aggregation projection (``gds.graph.project`` over rows) takes its rows
 parameters (three lists in one request) or from ``LOAD CSV`` of a file in the server's import
 folder. Parameters need no shared folder but the whole request sits in the server's heap as
 boxed values: at 30M interactions (28M pairs) a 6 GB heap did not take it within the driver's
-timeout (bench/results/spark.md). The file streams: 3M pairs projected in 6.2-7.9 s against
-11.7-16.4 s by value, and 28M fit. The file is used when the store has a folder the server
+timeout (bench/results/spark.md). The file streams: 3M random pairs projected in 6.2-7.9 s
+against 11.7-16.4 s by value (two runs each, 2 GB heap), and with it the 30M recompute
+completed (bench/results/spark.md, 18:57). The file is used when the store has a folder the server
 reads (``Store.import_dir``: the local server's own, or ``INFLUENCE_NEO4J_IMPORT_DIR``) and
 there are at least :data:`FILE_PAIRS` pairs.
 """
