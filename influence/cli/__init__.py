@@ -74,11 +74,12 @@ def main() -> None:
                       "again)")
         sys.exit(INTERRUPTED)
     except Exception as error:
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
+        # A usage error (unknown command or option, bad value): click's ClickException, or
+        # the same class of the click copy that typer >= 0.2x bundles (``typer._click``).
+        show, exit_code = getattr(error, "show", None), getattr(error, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
         logged = _log_unexpected(error)
         console.print(f"[bold red]unexpected error:[/] {type(error).__name__}: {error}",
                       highlight=False, soft_wrap=True)
