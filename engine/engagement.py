@@ -117,8 +117,8 @@ def column_chunks(store: QueryRunner, query: Query, accounts: np.ndarray,
     ids, passed as ``$accounts``), in order: at most :data:`CHUNK_ACCOUNTS` accounts a read,
     :data:`READERS` reads at a time (and at least that many reads once there are
     :data:`MIN_SPLIT` accounts)."""
-    size = max(1, min(CHUNK_ACCOUNTS, -(-len(accounts) // READERS)
-                      if len(accounts) >= MIN_SPLIT else len(accounts)))
+    per_reader = -(-len(accounts) // READERS) if len(accounts) >= MIN_SPLIT else len(accounts)
+    size = max(1, min(CHUNK_ACCOUNTS, per_reader))
 
     def read(begin: int) -> Row:
         return store.columns(query, accounts=accounts[begin:begin + size].tolist(), **params)
