@@ -114,6 +114,13 @@ class Settings(BaseSettings):
         "it then answers at once, trying the database again with one request at a time "
         "(db_retry_s is for the CLI and jobs).",
     )
+    job_nice: int = Field(
+        default=10, ge=0, le=19,
+        description="The command line's batch jobs (load, score, recompute, topics, "
+        "communities) lower their own CPU priority by this much (nice), so that an API "
+        "serving on the same machine keeps its share (0: unchanged; the database server's "
+        "work is not affected).",
+    )
     api_stale_s: float = Field(
         default=0.0, ge=0,
         description="For this many seconds after a recompute finishes, the API may answer a "

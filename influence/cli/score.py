@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from influence.cli.output import bars, say
+from influence.cli.priority import yield_cpu
 from influence.engine.spark import SparkOptions
 from influence.jobs.recompute import SparkJob
 from influence.jobs.recompute import algorithm as community_algorithm
@@ -60,6 +61,7 @@ def recompute_steps(asof: str | None, *, scores: bool, topics: bool, communities
                     progress: bool = False) -> None:
     """Run the recompute job for the chosen steps and print what each did."""
     settings = get_settings()
+    yield_cpu(settings)
     when = instant(asof)
     chosen = scoring_engine(engine)
     spark = SparkJob(settings.event_log_dir,
