@@ -116,10 +116,11 @@ class Settings(BaseSettings):
     )
     job_nice: int = Field(
         default=10, ge=0, le=19,
-        description="The command line's batch jobs (load, score, recompute, topics, "
-        "communities) lower their own CPU priority by this much (nice), so that an API "
-        "serving on the same machine keeps its share (0: unchanged; the database server's "
-        "work is not affected).",
+        description="The command line's recompute jobs (score, recompute, topics compute) "
+        "lower their own CPU priority by this much (nice), so that an API serving on the "
+        "same machine keeps its share (0: unchanged; the database server's work is not "
+        "affected; loads are not niced: a first load restarts the local server, which would "
+        "inherit it).",
     )
     api_stale_s: float = Field(
         default=0.0, ge=0,

@@ -18,7 +18,6 @@ from typing import Annotated, Any
 import typer
 
 from influence.cli.output import bars, print_load
-from influence.cli.priority import yield_cpu
 from influence.domain import InteractionKind
 from influence.jobs.load import LoadRequest, load, self_policy
 from influence.jobs.sources import SOURCES, Source
@@ -91,8 +90,6 @@ def _parameters(spec: Source) -> list[inspect.Parameter]:
 def _command(spec: Source) -> Callable[..., None]:
     def command(**options: Any) -> None:
         settings = get_settings()
-        if not options["dry_run"]:
-            yield_cpu(settings)
         paths = options.pop("paths")
         request = LoadRequest(
             source=spec.name, paths=tuple(paths) if isinstance(paths, list) else (paths,),

@@ -1,4 +1,7 @@
-"""Batch jobs of the command line yield the CPU to serving (``INFLUENCE_JOB_NICE``)."""
+"""Recompute jobs of the command line yield the CPU to serving (``INFLUENCE_JOB_NICE``).
+
+Not loads: a first load restarts the local server, which would inherit the niceness.
+"""
 
 from __future__ import annotations
 
