@@ -13,8 +13,9 @@ from influence.settings import Settings
 def yield_cpu(settings: Settings) -> int:
     """Lower this process's CPU priority by ``settings.job_nice``; the new niceness.
 
-    Only the command line calls this: the API runs jobs in its own serving process.
+    Only the command line's own recompute commands call this: the API (and ``demo``, which
+    serves it after) runs jobs in its serving process.
     """
-    if settings.job_nice <= 0 or not hasattr(os, "nice"):
-        return os.nice(0) if hasattr(os, "nice") else 0
-    return os.nice(settings.job_nice)
+    if not hasattr(os, "nice"):  # not on this platform
+        return 0
+    return os.nice(settings.job_nice)  # 0 (the setting is never negative) reads it

@@ -40,7 +40,8 @@ def score(asof: Asof = None, engine: Engine = "gds") -> None:
     Examples: influence score --asof 2016-12-10;
     influence score --engine spark (the same model on Apache Spark)
     """
-    recompute_steps(asof, scores=True, topics=False, communities=False, engine=engine)
+    recompute_steps(asof, scores=True, topics=False, communities=False, engine=engine,
+                    nice=True)
 
 
 def recompute(asof: Asof = None, algorithm: Algorithm = "louvain", engine: Engine = "gds",
@@ -53,15 +54,20 @@ def recompute(asof: Asof = None, algorithm: Algorithm = "louvain", engine: Engin
     Example: influence recompute --asof 2016-12-10
     """
     recompute_steps(asof, scores=True, topics=True, communities=True, algorithm=algorithm,
-                    engine=engine, progress=progress)
+                    engine=engine, progress=progress, nice=True)
 
 
 def recompute_steps(asof: str | None, *, scores: bool, topics: bool, communities: bool,
                     algorithm: str = "louvain", engine: str = "gds",
-                    progress: bool = False) -> None:
-    """Run the recompute job for the chosen steps and print what each did."""
+                    progress: bool = False, nice: bool = False) -> None:
+    """Run the recompute job for the chosen steps and print what each did.
+
+    ``nice``: a command of its own, so its process yields the CPU to serving
+    (``INFLUENCE_JOB_NICE``); not when the same process serves the API after (``demo``).
+    """
     settings = get_settings()
-    yield_cpu(settings)
+    if nice:
+        yield_cpu(settings)
     when = instant(asof)
     chosen = scoring_engine(engine)
     spark = SparkJob(settings.event_log_dir,

@@ -38,7 +38,8 @@ def compute(
 
     Example: influence topics compute --asof 2016-12-10
     """
-    recompute_steps(asof, scores=False, topics=True, communities=True, algorithm=algorithm)
+    recompute_steps(asof, scores=False, topics=True, communities=True, algorithm=algorithm,
+                    nice=True)
 
 
 @app.command("list")

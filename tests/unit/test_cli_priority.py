@@ -1,7 +1,9 @@
-"""The command line's batch jobs lower their own CPU priority (INFLUENCE_JOB_NICE)."""
+"""The command line's recompute commands lower their own CPU priority (INFLUENCE_JOB_NICE);
+the demo, which serves the API from the same process after, does not."""
 
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 from pydantic import ValidationError
@@ -38,4 +40,45 @@ def test_zero_leaves_the_priority_alone() -> None:
 def test_the_setting_is_bounded_like_nice() -> None:
     with pytest.raises(ValidationError):
         Settings(job_nice=20)
-    assert Settings().job_nice == 10
+    assert Settings.model_fields["job_nice"].default == 10
+
+
+class _ReachedDatabaseError(Exception):
+    pass
+
+
+def _wiring(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record yield_cpu calls; stop each command where it would open the database."""
+    from influence.cli import score
+
+    calls: list[str] = []
+    monkeypatch.setattr(score, "yield_cpu", lambda _settings: calls.append("nice"))
+
+    def no_database(_settings: object) -> None:
+        raise _ReachedDatabaseError
+
+    monkeypatch.setattr(score, "Store", no_database)
+    return calls
+
+
+def test_score_recompute_and_topics_commands_yield(monkeypatch: pytest.MonkeyPatch) -> None:
+    from influence.cli import score, topics
+
+    calls = _wiring(monkeypatch)
+    commands: list[Callable[[], None]] = [
+        lambda: score.score("2016-12-10"),
+        lambda: score.recompute("2016-12-10", progress=False),
+        lambda: topics.compute("2016-12-10")]
+    for command in commands:
+        with pytest.raises(_ReachedDatabaseError):
+            command()
+    assert calls == ["nice"] * 3
+
+
+def test_the_demo_path_does_not_yield(monkeypatch: pytest.MonkeyPatch) -> None:
+    from influence.cli import score
+
+    calls = _wiring(monkeypatch)
+    with pytest.raises(_ReachedDatabaseError):
+        score.recompute_steps("2016-12-10", scores=True, topics=True, communities=True)
+    assert calls == []
