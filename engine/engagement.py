@@ -35,20 +35,41 @@ MIN_SPLIT = 2_000
 """Accounts from which the reads are split between the :data:`READERS`."""
 
 
+DENSE_SLACK = 4
+"""Integer ids up to this many times as many as there are (plus :data:`DENSE_MIN`) are found
+through a table indexed by id; sparser ones by binary search."""
+DENSE_MIN = 1_000_000
+
+
 class Lookup:
-    """Positions of ids in an array of distinct ids (-1 where absent), vectorised."""
+    """Positions of ids in an array of distinct ids (-1 where absent), vectorised.
+
+    Node ids are dense, so they are found by indexing a table (a million account lookups of a
+    1M-interaction recompute: a few milliseconds, against 0.05-0.1 s of random-order binary
+    search); other ids (strings, sparse integers) by binary search."""
 
     def __init__(self, ids: np.ndarray) -> None:
         self.ids = ids
+        self._table: np.ndarray | None = None
+        if (ids.dtype.kind in "iu" and len(ids) and int(ids.min()) >= 0
+                and int(ids.max()) < DENSE_SLACK * len(ids) + DENSE_MIN):
+            self._table = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
+            self._table[ids] = np.arange(len(ids))
+            return
         self._order = np.argsort(ids, kind="stable")
         self._sorted = ids[self._order]
 
     def find(self, ids: np.ndarray) -> np.ndarray:
+        if self._table is not None:
+            inside = (ids >= 0) & (ids < len(self._table))
+            found = np.full(len(ids), -1, dtype=np.int64)
+            found[inside] = self._table[ids[inside]]
+            return found
         if not len(self._sorted):
             return np.full(len(ids), -1, dtype=np.int64)
         at = np.minimum(np.searchsorted(self._sorted, ids), len(self._sorted) - 1)
-        found: np.ndarray = np.where(self._sorted[at] == ids, self._order[at], -1)
-        return found
+        result: np.ndarray = np.where(self._sorted[at] == ids, self._order[at], -1)
+        return result
 
 
 @dataclass(frozen=True)

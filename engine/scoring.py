@@ -334,7 +334,7 @@ def _pagerank(store: QueryRunner, people: People, pairs: steps.Pairs, *, weights
     try:
         projected = project_pairs(store, by_value=q.PROJECT_PAIRS, by_file=q.PROJECT_PAIRS_FILE,
                                   graph=graph, sources=src, targets=dst,
-                                  weights=weights[positive])
+                                  weights=weights[positive], per_source=True)
     except StoreUnavailableError as error:
         try:
             store.read(q.ANSWERS)

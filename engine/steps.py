@@ -99,10 +99,14 @@ def pod_factors(pairs: Pairs, people: int, tolerance: float,
     shared = np.zeros(pairs.size, dtype=np.int64)
     key = pairs.source.astype(np.int64) * people + pairs.target
     reverse = pairs.target.astype(np.int64) * people + pairs.source
-    order = np.argsort(key)
-    position = np.searchsorted(key[order], reverse)
+    ordered = np.sort(key)
+    # searched in ascending order, the reverse keys cost a fraction of a random-order search
+    by_reverse = np.argsort(reverse)
+    position = np.searchsorted(ordered, reverse[by_reverse])
     position[position >= len(key)] = 0
-    mutual = key[order][position] == reverse if len(key) else np.zeros(0, dtype=bool)
+    mutual = np.zeros(len(key), dtype=bool)
+    if len(key):
+        mutual[by_reverse] = ordered[position] == reverse[by_reverse]
     if not mutual.any():
         return factor, shared
     ms, mt = pairs.source[mutual], pairs.target[mutual]

@@ -253,6 +253,12 @@ class _Quiet(list[Any]):
 
 
 def _sent(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters as sent: long lists quiet (see :class:`_Quiet`), everything else as is."""
-    return {name: _Quiet(value) if isinstance(value, list) and len(value) > 100 else value
+    """The parameters as sent: long lists and lists of lists or maps quiet (see
+    :class:`_Quiet`; 50 score chunks of 1,000 people are short but hold 500,000 values),
+    everything else as is."""
+    return {name: _Quiet(value) if isinstance(value, list) and _bulky(value) else value
             for name, value in params.items()}
+
+
+def _bulky(values: list[Any]) -> bool:
+    return len(values) > 100 or (bool(values) and isinstance(values[0], list | dict))

@@ -59,8 +59,11 @@ def test_pairs_from_a_file_give_the_same_scores_and_community_graph(
     assert "project_people_graph" not in names
     after = store.read(PEOPLE)
     assert [p["id"] for p in after] == [p["id"] for p in before]
-    assert [p["score"] for p in after] == [p["score"] for p in before]
-    assert all(math.isclose(a["raw"], b["raw"], rel_tol=1e-9, abs_tol=1e-12)
+    # PageRank's file holds float32 shares of each source's weight (engine/projection.py): the
+    # same ranks to float32 precision
+    assert all(math.isclose(a["score"], b["score"], abs_tol=1e-4) if b["score"] is not None
+               else a["score"] is None for a, b in zip(after, before, strict=True))
+    assert all(math.isclose(a["raw"], b["raw"], rel_tol=1e-5, abs_tol=1e-9)
                for a, b in zip(after, before, strict=True))
     assert (by_file.people_in_graph, by_file.iterations) == (by_value.people_in_graph,
                                                              by_value.iterations)

@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from influence.engine import community_queries as cq
 from influence.engine import projection, scoring, steps
+from influence.engine import queries as q
 from influence.engine.engagement import People
 from influence.engine.model import ModelParams
 from influence.errors import EnvironmentProblemError, StoreUnavailableError
@@ -78,7 +80,10 @@ def test_many_pairs_go_to_a_store_with_an_import_folder_as_a_file(
     _pagerank(store)
     assert store.names()[0] == "scoring_project_pairs_file"
     assert "sources" not in store.calls[0][1]
-    assert seen == ["10,11,0.5\n11,12,0.7\n"]  # source and target node ids, weight
+    # source and target node ids, each pair's share of its source's weight (PageRank divides
+    # by the source's total: the same ranks); the pairs' nodes for the node query
+    assert seen == ["10,11,1\n11,12,1\n"]
+    assert store.calls[0][1]["nodes"] == [10, 11, 12]
     assert not list(tmp_path.iterdir())  # removed once projected
 
 
@@ -93,3 +98,30 @@ def test_an_import_folder_that_cannot_be_written_names_the_setting(
     assert raised.value.hint is not None
     assert "INFLUENCE_NEO4J_IMPORT_DIR" in raised.value.hint
     assert store.names() == []
+
+
+def test_pagerank_files_hold_shares_of_each_source_and_other_files_the_weights(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(projection, "FILE_PAIRS", 2)
+    seen: list[str] = []
+
+    def from_file(params: dict[str, Any]) -> list[Row]:
+        seen.append((tmp_path / params["url"].removeprefix("file:///")).read_text())
+        return []
+
+    store = RecordingStore(answers={"scoring_project_pairs_file": from_file,
+                                    "project_people_graph_file": from_file},
+                           import_dir=tmp_path)
+    sources, targets = np.array([5, 5, 7]), np.array([6, 7, 5])
+    weights = np.array([1.0, 3.0, 0.1])
+    projection.project_pairs(store, by_value=q.PROJECT_PAIRS, by_file=q.PROJECT_PAIRS_FILE,
+                             graph="g", sources=sources, targets=targets, weights=weights,
+                             per_source=True)
+    projection.project_pairs(store, by_value=cq.PROJECT_PEOPLE_GRAPH,
+                             by_file=cq.PROJECT_PEOPLE_GRAPH_FILE, graph="g", sources=sources,
+                             targets=targets, weights=weights)
+    assert seen == ["5,6,0.25\n5,7,0.75\n7,5,1\n", "5,6,1\n5,7,3\n7,5,0.1\n"]
+    # the node list goes only to the query that names it
+    assert store.calls[0][1]["nodes"] == [5, 6, 7]
+    assert "nodes" not in store.calls[1][1]
