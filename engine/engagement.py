@@ -124,7 +124,18 @@ class Owners:
 
 def read_owners(store: QueryRunner, people: np.ndarray) -> Owners:
     """Every account's owner, as indices into ``people`` (person node ids)."""
-    row = store.columns(q.ACCOUNT_OWNERS)
+    return _owners(store.columns(q.ACCOUNT_OWNERS), people)
+
+
+def read_people_and_owners(store: QueryRunner) -> tuple[People, Owners]:
+    """:func:`read_people` and :func:`read_owners` at the same time, on two connections."""
+    with ThreadPoolExecutor(1) as pool:
+        owners = pool.submit(store.columns, q.ACCOUNT_OWNERS)
+        people = read_people(store)
+        return people, _owners(owners.result(), people.nodes)
+
+
+def _owners(row: Row, people: np.ndarray) -> Owners:
     names = sorted(set(row["networks"]))
     codes = {name: i for i, name in enumerate(names)}
     return Owners(Lookup(np.array(row["accounts"], dtype=np.int64)),

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,7 +24,7 @@ import numpy as np
 from influence.domain import EVENT_TIME_UNIT, relationship_type
 from influence.engine import queries as q
 from influence.engine import steps
-from influence.engine.engagement import Lookup, People, read_columns, read_owners, read_people
+from influence.engine.engagement import Lookup, People, read_columns, read_people_and_owners
 from influence.engine.model import FALLBACK_HALF_LIFE_DAYS, ModelParams
 from influence.engine.projection import project_pairs
 from influence.errors import EnvironmentProblemError, InvalidInputError, StoreUnavailableError
@@ -106,8 +108,7 @@ def _read(store: QueryRunner, params: ModelParams, asof: int) -> _Read:
     A derived half-life (``half_life_days`` None) is computed from the columns' first and last
     interactions, which do not depend on it; the columns are read again only when it differs
     from the one the current run used (the first run, or when the data's pace changed)."""
-    people = read_people(store)
-    owners = read_owners(store, people.nodes)
+    people, owners = read_people_and_owners(store)
     used = resolve(store, params)
     lo, hi = window_words(asof, used)
     engaging = owners.owned()
@@ -206,16 +207,18 @@ def compute_scores_with_pairs(store: QueryRunner, params: ModelParams,
     network_scores = _network_scores(pairs, credit, people, params)
     half_life = params.half_life_s / DAY_S
     run = ScoreRun(run_id, asof, half_life, in_graph, pairs.size, iterations, converged, 0.0)
-    _write_people(store, people, score=score, percentile=percentile, conf=conf, scored=scored,
-                  network_scores=network_scores, network_names=network_names, run_id=run_id)
     values = {"score": score, "percentile": percentile, "confidence": conf, "raw": raw,
               "pagerank": pagerank, "trust": trust, "attention": share,
               "engagers": engagers, "interactions": interactions, "last_engaged": last}
     _clear_unscored(values, scored)
     pods = np.flatnonzero(pod < 1.0)
-    _write_run(store, run, slots, values=values,
-               pods=(pairs.source[pods], pairs.target[pods], pod[pods]),
-               network_names=network_names, params=params)
+    _write_both(
+        lambda: _write_people(store, people, score=score, percentile=percentile, conf=conf,
+                              scored=scored, network_scores=network_scores,
+                              network_names=network_names, run_id=run_id),
+        lambda: _write_run(store, run, slots, values=values,
+                           pods=(pairs.source[pods], pairs.target[pods], pod[pods]),
+                           network_names=network_names, params=params))
     graph = PairGraph(people.nodes[pairs.source], people.nodes[pairs.target], pairs.strength)
     return (ScoreRun(run_id, asof, half_life, in_graph, pairs.size, iterations, converged,
                      time.monotonic() - started), graph)
@@ -259,8 +262,7 @@ def write_external(store: QueryRunner, result: ExternalScores,
             graph: rewrite the event log and compute again).
     """
     started = time.monotonic()
-    people = read_people(store)
-    owners = read_owners(store, people.nodes)
+    people, owners = read_people_and_owners(store)
     ids = np.array(people.ids, dtype=object)
     lookup = Lookup(ids.astype(str))
     at = lookup.find(result.ids.astype(str))
@@ -286,15 +288,28 @@ def write_external(store: QueryRunner, result: ExternalScores,
     slots = _assign_slots(store, people)
     run = ScoreRun(run_id, asof, params.half_life_s / DAY_S, result.in_graph,
                    len(result.pair_sources), result.iterations, result.converged, 0.0)
-    _write_people(store, people, score=values["score"], percentile=values["percentile"],
-                  conf=values["confidence"], scored=scored, network_scores=network_scores,
-                  network_names=names, run_id=run_id)
     pods = (at[result.pod_sources], at[result.pod_targets], result.pod_factors)
-    _write_run(store, run, slots, values=values, pods=pods, network_names=names,
-               params=params)
+    _write_both(
+        lambda: _write_people(store, people, score=values["score"],
+                              percentile=values["percentile"], conf=values["confidence"],
+                              scored=scored, network_scores=network_scores,
+                              network_names=names, run_id=run_id),
+        lambda: _write_run(store, run, slots, values=values, pods=pods, network_names=names,
+                           params=params))
     graph = PairGraph(people.nodes[at[result.pair_sources]],
                       people.nodes[at[result.pair_targets]], result.pair_strength)
     return replace(run, seconds=result.seconds + time.monotonic() - started), graph
+
+
+def _write_both(people: Callable[[], None], run: Callable[[], None]) -> None:
+    """The person-view fields and the dated run, written at the same time on two connections
+    (different nodes: no lock between them; the server has a core for each). Readers are told
+    the scores changed only after both (:func:`influence.engine.generation.scores_changed`,
+    by the job that ran the recompute)."""
+    with ThreadPoolExecutor(2) as pool:
+        written = [pool.submit(people), pool.submit(run)]
+    for future in written:
+        future.result()
 
 
 UNSCORED = ("score", "percentile", "confidence", "raw", "pagerank", "trust", "attention")
