@@ -13,9 +13,9 @@ there are at least :data:`FILE_PAIRS` pairs.
 PageRank's file (``per_source=True``) holds each pair's share of its source's total weight, as
 a float32: weighted PageRank divides every weight by its source's total, so the shares give the
 same ranks, and shorter numbers parse faster (on the 1M benchmark, with the legacy Cypher
-projection, :data:`~influence.engine.queries.PROJECT_PAIRS_FILE`, 1.7-1.9 s against 2.9-3.0 s
-for full doubles and a Cypher aggregation). A query that names ``$nodes`` also gets the
-distinct node ids of the pairs.
+projection, :data:`~influence.engine.queries.PROJECT_PAIRS_FILE`, 1.7-1.9 s; float32 and a Cypher
+aggregation 2.5 s; full doubles and a Cypher aggregation 2.9-3.2 s; 2-3 runs each). A query
+that names ``$nodes`` also gets the distinct node ids of the pairs.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ benchmark: 28M weighted pairs in one request), on a recording fake of the store.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,15 @@ def _pagerank(store: RecordingStore) -> None:
                       params=ModelParams(), run_id="r1")
 
 
+def _file_reader(folder: Path, seen: list[str],
+                 rows: list[Row]) -> Callable[[dict[str, Any]], list[Row]]:
+    """An answer to a file projection: keeps the text of the file it names, answers ``rows``."""
+    def answer(params: dict[str, Any]) -> list[Row]:
+        seen.append((folder / params["url"].removeprefix("file:///")).read_text())
+        return rows
+    return answer
+
+
 def test_a_projection_the_answering_server_does_not_take_says_what_to_change() -> None:
     store = RecordingStore(answers={"scoring_project_pairs": _refused,
                                     "scoring_answers": [{"one": 1}]})
@@ -66,12 +76,7 @@ def test_many_pairs_go_to_a_store_with_an_import_folder_as_a_file(
 ) -> None:
     monkeypatch.setattr(projection, "FILE_PAIRS", 2)
     seen: list[str] = []
-
-    def from_file(params: dict[str, Any]) -> list[Row]:
-        name = params["url"].removeprefix("file:///")
-        seen.append((tmp_path / name).read_text())
-        return [{"graph": params["graph"], "nodes": 3, "relationships": 2}]
-
+    from_file = _file_reader(tmp_path, seen, [{"graph": "g", "nodes": 3, "relationships": 2}])
     store = RecordingStore(answers={
         "scoring_project_pairs_file": from_file,
         "scoring_pagerank_mutate": [{"iterations": 3, "converged": True}],
@@ -105,11 +110,7 @@ def test_pagerank_files_hold_shares_of_each_source_and_other_files_the_weights(
 ) -> None:
     monkeypatch.setattr(projection, "FILE_PAIRS", 2)
     seen: list[str] = []
-
-    def from_file(params: dict[str, Any]) -> list[Row]:
-        seen.append((tmp_path / params["url"].removeprefix("file:///")).read_text())
-        return []
-
+    from_file = _file_reader(tmp_path, seen, [])
     store = RecordingStore(answers={"scoring_project_pairs_file": from_file,
                                     "project_people_graph_file": from_file},
                            import_dir=tmp_path)
