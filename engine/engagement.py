@@ -86,25 +86,16 @@ class People:
         return len(self.nodes)
 
 
-def read_people(store: QueryRunner) -> People:
-    """Every person as columns: node id, person id, slot (-1: none yet), account creation, networks,
-    objection to profiling."""
-    row = store.columns(q.PEOPLE_COLUMNS)
-    slots = np.array(row["slots"], dtype=np.int64)
-    return People(np.array(row["nodes"], dtype=np.int64), list(row["ids"]), slots,
-                   np.array(row["created"], dtype=np.int64),
-                   np.array(row["networks"], dtype=np.int64),
-                   np.array(row["objecting"], dtype=bool))
-
-
 @dataclass(frozen=True)
 class Owners:
-    """Which person (dense index) and which network (code) each account belongs to."""
+    """Which person (dense index) and which network (code) each account belongs to, and when
+    the account was created (-1: unknown)."""
 
     accounts: Lookup
     person: np.ndarray
     network: np.ndarray
     network_names: list[str]
+    created: np.ndarray
 
     def people_of(self, account_nodes: np.ndarray | list[int]) -> np.ndarray:
         """Person index of each account node id (-1: unknown account or no owner)."""
@@ -128,11 +119,24 @@ def read_owners(store: QueryRunner, people: np.ndarray) -> Owners:
 
 
 def read_people_and_owners(store: QueryRunner) -> tuple[People, Owners]:
-    """:func:`read_people` and :func:`read_owners` at the same time, on two connections."""
+    """Every person as columns (node id, person id, slot (-1: none yet), earliest account
+    creation (-1: unknown), how many networks, objection to profiling) and every account's
+    owner, read at the same time on two connections."""
     with ThreadPoolExecutor(1) as pool:
-        owners = pool.submit(store.columns, q.ACCOUNT_OWNERS)
-        people = read_people(store)
-        return people, _owners(owners.result(), people.nodes)
+        read = pool.submit(store.columns, q.ACCOUNT_OWNERS)
+        row = store.columns(q.PEOPLE_COLUMNS)
+        nodes = np.array(row["nodes"], dtype=np.int64)
+        owners = _owners(read.result(), nodes)
+    owned = owners.person >= 0
+    person, created = owners.person[owned], owners.created[owned]
+    earliest = np.full(len(nodes), np.iinfo(np.int64).max)
+    np.minimum.at(earliest, person[created >= 0], created[created >= 0])
+    earliest[earliest == np.iinfo(np.int64).max] = -1
+    codes = max(len(owners.network_names), 1)
+    held = np.unique(person * codes + owners.network[owned])  # distinct (person, network)
+    networks = np.bincount(held // codes, minlength=len(nodes)).astype(np.int64)
+    return People(nodes, list(row["ids"]), np.array(row["slots"], dtype=np.int64), earliest,
+                  networks, np.array(row["objecting"], dtype=bool)), owners
 
 
 def _owners(row: Row, people: np.ndarray) -> Owners:
@@ -140,7 +144,8 @@ def _owners(row: Row, people: np.ndarray) -> Owners:
     codes = {name: i for i, name in enumerate(names)}
     return Owners(Lookup(np.array(row["accounts"], dtype=np.int64)),
                   Lookup(people).find(np.array(row["owners"], dtype=np.int64)),
-                  np.array([codes[n] for n in row["networks"]], dtype=np.int64), names)
+                  np.array([codes[n] for n in row["networks"]], dtype=np.int64), names,
+                  np.array(row["created"], dtype=np.int64))
 
 
 def column_chunks(store: QueryRunner, query: Query, accounts: np.ndarray,

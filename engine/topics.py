@@ -19,6 +19,7 @@ topic. People with no engagement received on a topic have no ``TOPIC_SCORE`` for
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 import uuid
@@ -198,6 +199,11 @@ class TopicPairs:
                                    strict=True)]
 
 
+TOPIC_SEPARATOR = "|"
+"""Joins a relationship's sorted topics into its key ``tk`` (loaders/queries.py); topic names
+cannot contain it (loaders/records.py)."""
+
+
 def topic_pairs(store: QueryRunner, params: ModelParams, asof: int) -> TopicPairs:
     """Every (topic, engager, engaged) pair of people with engagement on the topic inside the
     window as of ``asof``, from columnar reads of the interactions that carry topics."""
@@ -206,31 +212,43 @@ def topic_pairs(store: QueryRunner, params: ModelParams, asof: int) -> TopicPair
     owners = read_owners(store, nodes)
     params = resolve(store, params)
     lo, hi = window_words(asof, params)
-    seen: dict[str, int] = {}  # topic name -> code in order of appearance
-    columns: dict[str, list[np.ndarray]] = {"src": [], "dst": [], "topic": [], "parts": []}
+    # topic key -> a number of its own (every lookup draws one: mapped on C's pace, then made
+    # dense below)
+    keys: dict[str, int] = {}
+    drawn = itertools.count()
+    columns: dict[str, list[np.ndarray]] = {"src": [], "dst": [], "key": [], "parts": []}
     for chunk in column_chunks(store, q.TOPIC_COLUMNS, owners.owned(), lo=lo, hi=hi,
                                asof=asof, half_life_s=params.half_life_s,
                                weights=type_weights(params)):
-        lists: list[list[str]] = chunk["topics"]
-        counts = np.fromiter((len(ts) for ts in lists), dtype=np.int64, count=len(lists))
-        columns["topic"].append(np.fromiter(
-            (seen.setdefault(t, len(seen)) for ts in lists for t in ts), dtype=np.int64,
-            count=int(counts.sum())))
-        columns["src"].append(np.repeat(owners.people_of(chunk["sources"]), counts))
-        columns["dst"].append(np.repeat(owners.people_of(chunk["targets"]), counts))
-        columns["parts"].append(np.repeat(np.array(chunk["parts"], dtype=np.float64), counts))
-    src, dst, topic, parts = (np.concatenate(columns[c] or [np.empty(0, dtype=dtype)])
-                              for c, dtype in (("src", np.int64), ("dst", np.int64),
-                                               ("topic", np.int64), ("parts", np.float64)))
-    names = sorted(seen)
-    code = np.empty(len(seen), dtype=np.int64)  # appearance code -> code in name order
-    code[[seen[name] for name in names]] = np.arange(len(names))
-    topic = code[topic]
+        columns["key"].append(np.fromiter(map(keys.setdefault, chunk["keys"], drawn),
+                                          dtype=np.int64, count=len(chunk["keys"])))
+        columns["src"].append(owners.people_of(chunk["sources"]))
+        columns["dst"].append(owners.people_of(chunk["targets"]))
+        columns["parts"].append(np.array(chunk["parts"], dtype=np.float64))
+    src, dst, key, parts = (np.concatenate(columns[c] or [np.empty(0, dtype=dtype)])
+                            for c, dtype in (("src", np.int64), ("dst", np.int64),
+                                             ("key", np.int64), ("parts", np.float64)))
+    dense = np.zeros(next(drawn), dtype=np.int64)
+    dense[np.fromiter(keys.values(), dtype=np.int64, count=len(keys))] = np.arange(len(keys))
+    key = dense[key]
+    # each key's topics as codes in name order, laid end to end (``starts``, ``sizes``)
+    split = [[t for t in k.split(TOPIC_SEPARATOR) if t] for k in keys]
+    names = sorted({t for ts in split for t in ts})
+    code = {name: i for i, name in enumerate(names)}
+    sizes = np.array([len(ts) for ts in split], dtype=np.int64)
+    flat = np.array([code[t] for ts in split for t in ts], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
     keep = (src >= 0) & (dst >= 0) & (src != dst)
+    src, dst, key, parts = src[keep], dst[keep], key[keep], parts[keep]
+    # one row per relationship and topic
+    per = sizes[key]
+    row = np.repeat(np.arange(len(key)), per)
+    within = np.arange(len(row)) - np.repeat(np.cumsum(per) - per, per)
+    topic = flat[starts[key[row]] + within]
     n = max(len(nodes), 1)
-    key = (topic[keep] * n + src[keep]) * n + dst[keep]
-    unique, position = np.unique(key, return_inverse=True)
-    strength = np.bincount(position, weights=parts[keep], minlength=len(unique))
+    pair = (topic * n + src[row]) * n + dst[row]
+    unique, position = np.unique(pair, return_inverse=True)
+    strength = np.bincount(position, weights=parts[row], minlength=len(unique))
     return TopicPairs(unique // (n * n), (unique // n) % n, unique % n, np.log1p(strength),
                       names, nodes, list(people["ids"]))
 

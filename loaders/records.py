@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from influence.domain import ConsentState, InteractionKind
 from influence.timeutil import END_OF_TIME
@@ -19,8 +26,22 @@ __all__ = ["ConsentState", "InteractionKind"]  # re-exported: records carry them
 
 Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                          max_length=MAX_ID_LENGTH)]
+TOPIC_RESERVED = "|;"
+"""Characters a topic name cannot hold: ``|`` joins a relationship's topics into its key ``tk``
+and ``;`` separates list elements in the first load's import files."""
+
+
+def _plain_topic(name: str) -> str:
+    reserved = sorted(set(name) & set(TOPIC_RESERVED))
+    if reserved:
+        raise ValueError(f"a topic name cannot contain {' or '.join(map(repr, reserved))} "
+                         f"({name!r}); use another separator in the source, e.g. '-'")
+    return name
+
+
 TopicName = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1,
-                                             max_length=MAX_TOPIC_LENGTH)]
+                                             max_length=MAX_TOPIC_LENGTH),
+                      AfterValidator(_plain_topic)]
 Epoch = Annotated[int, Field(ge=0, le=END_OF_TIME)]
 MAX_NAME_LENGTH = 256
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,

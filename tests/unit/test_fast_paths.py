@@ -1,7 +1,7 @@
 """The recompute's vectorised shortcuts answer exactly what the plain way does: id lookups by
-table and by binary search, the pod discount's reverse-pair search on pairs in any order, and
-the short ``repr`` of bulky query parameters (engine/engagement.py, engine/steps.py,
-influence/store.py)."""
+table and by binary search, the pod discount's reverse-pair search on pairs in any order, the
+short ``repr`` of bulky query parameters, and people's account facts derived from the owners
+(engine/engagement.py, engine/steps.py, influence/store.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from influence.engine import engagement, steps
 from influence.store import _sent
+from tests.fakes import RecordingStore
 
 
 @pytest.mark.parametrize("spread", [3, 10_000_000])  # dense node ids, sparse ones
@@ -66,3 +67,20 @@ def test_bulky_parameters_travel_unchanged_with_a_short_repr() -> None:
     assert sent["few"] == [1, 2]
     assert repr(sent["few"]) == "[1, 2]"
     assert sent["name"] == "g"
+
+
+def test_people_get_their_accounts_earliest_creation_and_network_count() -> None:
+    store = RecordingStore(answers={
+        "scoring_people_columns": [{"nodes": [1, 2, 3], "ids": ["p:1", "p:2", "p:3"],
+                                    "slots": [0, -1, 4], "objecting": [False, True, False]}],
+        # p:1 on two networks (one account of unknown creation), two accounts of p:2 on one
+        "scoring_account_owners": [{"accounts": [10, 11, 12, 13], "owners": [1, 1, 2, 2],
+                                    "networks": ["x", "y", "x", "x"],
+                                    "created": [-1, 500, 300, 200]}],
+    })
+    people, owners = engagement.read_people_and_owners(store)
+    assert people.created.tolist() == [500, 200, -1]
+    assert people.networks.tolist() == [2, 1, 0]
+    assert people.slots.tolist() == [0, -1, 4]
+    assert people.objecting.tolist() == [False, True, False]
+    assert owners.people_of([11, 13, 99]).tolist() == [0, 1, -1]

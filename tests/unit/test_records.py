@@ -38,3 +38,11 @@ def test_build_keeps_good_records() -> None:
     record = item.records[0]
     assert isinstance(record, InteractionRecord)
     assert record.kind.value == "reply"
+
+
+@pytest.mark.parametrize("name", ["hops|malt", "hops;malt"])
+def test_topic_names_cannot_hold_the_key_separators(name: str) -> None:
+    item = build("events.jsonl", 2, name, (_make(topics=(name,)) for _ in range(1)))
+    assert isinstance(item, Rejected)
+    assert "a topic name cannot contain" in item.reason
+    assert _make(topics=(" Hops-Malt ",)).topics == ("hops-malt",)

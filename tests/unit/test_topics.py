@@ -64,10 +64,10 @@ def test_compute_writes_one_score_per_engaged_person_and_topic() -> None:
         "topic_types": [{"topic": "hops"}, {"topic": "malt"}],
         "person_ids": [{"nodes": [11, 12, 13], "ids": ["p:1", "p:2", "p:3"]}],
         "scoring_account_owners": [{"accounts": [21, 22, 23], "owners": [11, 12, 13],
-                                    "networks": ["n", "n", "n"]}],
+                                    "networks": ["n", "n", "n"], "created": [-1, -1, -1]}],
         # one relationship per (accounts, kind, topics); 'ghost' is no known topic
         "topic_columns": [{"sources": [21, 23, 22, 21], "targets": [22, 22, 21, 22],
-                           "topics": [["hops"], ["hops"], ["malt"], ["ghost"]],
+                           "keys": ["hops", "hops", "malt", "ghost"],
                            "parts": [math.e - 1, math.e - 1, math.e - 1, math.e - 1]}],
     })
     run = topics.compute_topic_scores(store, PARAMS, asof=1000)
@@ -85,6 +85,25 @@ def test_compute_writes_one_score_per_engaged_person_and_topic() -> None:
     # both engagers of p:2 weigh log(1 + (e - 1)) = 1
     assert hops["raw"] == pytest.approx(BASE + 2 * PARAMS.damping * BASE)
     assert hops["score"] == topics.scale(hops["raw"], BASE, PARAMS.scale_reference)
+
+def test_topic_pairs_give_a_relationship_to_each_topic_of_its_key() -> None:
+    store = RecordingStore(answers={
+        "person_ids": [{"nodes": [11, 12, 13], "ids": ["p:1", "p:2", "p:3"]}],
+        "scoring_account_owners": [{"accounts": [21, 22, 23], "owners": [11, 12, 13],
+                                    "networks": ["n", "n", "n"], "created": [-1, -1, -1]}],
+        "topic_columns": [{"sources": [21, 23, 21, 22], "targets": [22, 22, 22, 22],
+                           "keys": ["hops|malt", "malt", "malt", "yeast"],
+                           "parts": [1.0, 2.0, 4.0, 8.0]}],
+    })
+    pairs = topics.topic_pairs(store, PARAMS, asof=1000)
+    assert pairs.topics == ["hops", "malt", "yeast"]  # yeast: self-engagement only, no pair
+    rows = {(pairs.topics[t], int(pairs.people[a]), int(pairs.people[b])): w
+            for t, a, b, w in zip(pairs.topic, pairs.source, pairs.target, pairs.weight,
+                                  strict=True)}
+    assert rows == pytest.approx({("hops", 11, 12): math.log1p(1.0),
+                                  ("malt", 11, 12): math.log1p(5.0),
+                                  ("malt", 13, 12): math.log1p(2.0)})
+
 
 def test_person_topics_hides_scores_the_policy_does_not_publish() -> None:
     row = {"id": "p:1", "consent": "unknown",
