@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
@@ -76,9 +75,7 @@ def scratch_settings(work: Path, port: int, **overrides: Any) -> Settings:
 def empty_database(settings: Settings) -> None:
     """Stop the scratch server and remove its database, so the next start creates it empty."""
     localdb.stop(settings)
-    for part in ("databases", "transactions"):
-        shutil.rmtree(settings.data_dir / "data" / part / settings.neo4j_database,
-                      ignore_errors=True)
+    localdb.discard_database(settings)
 
 
 def run_cli(settings: Settings, *args: str) -> dict[str, float]:

@@ -302,8 +302,15 @@ def ranking_quality(method: str, scores: Scores, target: Counter[str],
 
 def rank_of(scores: Scores, user: str, among: Iterable[str]) -> int:
     """1 + the number of users in ``among`` scoring strictly higher than ``user``."""
-    mine = scores.get(user, 0.0)
-    return 1 + sum(1 for u in among if u != user and scores.get(u, 0.0) > mine)
+    return int(ranks_of(scores, [user], among)[0])
+
+
+def ranks_of(scores: Scores, users: Sequence[str], among: Iterable[str]) -> np.ndarray:
+    """:func:`rank_of` of each of ``users``, from one sort of the scores of ``among``."""
+    ordered = np.sort(np.fromiter((scores.get(u, 0.0) for u in among), dtype=np.float64))
+    mine = np.array([scores.get(u, 0.0) for u in users], dtype=np.float64)
+    higher: np.ndarray = len(ordered) - np.searchsorted(ordered, mine, side="right")
+    return 1 + higher
 
 
 def percentiles(scores: Scores, users: Sequence[str]) -> dict[str, float]:
@@ -404,8 +411,8 @@ def shift(method: str, before: Scores, after: Scores, targets: Sequence[str],
     n = len(targets)
     return Shift(
         method,
-        rank_before=sum(rank_of(before, t, among) for t in targets) / n,
-        rank_after=sum(rank_of(after, t, among) for t in targets) / n,
+        rank_before=float(ranks_of(before, targets, among).mean()),
+        rank_after=float(ranks_of(after, targets, among).mean()),
         score_before=sum(before.get(t, 0.0) for t in targets) / n,
         score_after=sum(after.get(t, 0.0) for t in targets) / n,
     )
@@ -440,8 +447,8 @@ def _as_records(events: Iterable[Event], network: str, prefix: str) -> list[Inte
 
 def read_scores(store: QueryRunner, network: str) -> Scores:
     """Our score of every account of ``network`` (by account id), as the engine wrote it."""
-    return {row["user"]: float(row["score"] or 0.0)
-            for row in store.read(q.NETWORK_SCORES, network=network)}
+    row = store.columns(q.NETWORK_SCORES, network=network)
+    return dict(zip(row["users"], map(float, row["scores"]), strict=True))
 
 
 def evaluate(store: QueryRunner, records: Sequence[Record], *, network: str, dataset: str,

@@ -25,6 +25,7 @@ NETWORK_SCORES = Query(
     "evaluation_network_scores",
     """
     MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account {network: $network})
-    RETURN a.id AS user, p.score AS score
+    RETURN collect(a.id) AS users, collect(coalesce(p.score, 0.0)) AS scores
     """,
 )
+"""As columns: a record per account took 1.5 s a read for the 25,000 accounts of MathOverflow."""

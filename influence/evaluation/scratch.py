@@ -1,8 +1,8 @@
 """The scratch database of an evaluation: never the operator's.
 
 By default a second local server (``<data_dir>-eval`` on ``db_port + 2``), started for the run
-and stopped after unless it was already running; or an explicit server the caller consents to
-wipe.
+with an empty database and stopped after, unless it was already running (then its database is
+wiped by the evaluation); or an explicit server the caller consents to wipe.
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ def scratch_store(settings: Settings, neo4j_uri: str | None = None, *, wipe: boo
     if not already:
         say(f"starting a scratch Neo4j + GDS server on port {scratch.db_port} "
             f"(data in {scratch.data_dir})")
+        # an earlier run's graph: its files go before the start, instead of a delete pass
+        # after it (16-17 s of a 300k-event evaluation's load)
+        localdb.discard_database(scratch, progress=say)
         localdb.start(scratch, progress=say)
     try:
         with Store(scratch) as store:

@@ -24,6 +24,7 @@ from influence.evaluation.holdout import (
     pod_events,
     rank_of,
     ranking_quality,
+    ranks_of,
     seen_users,
     shift,
     stability,
@@ -114,6 +115,8 @@ def test_ranking_quality_perfect_and_reversed() -> None:
 def test_ranks_and_percentiles() -> None:
     scores = {"a": 3.0, "b": 2.0, "c": 2.0, "d": 1.0}
     assert [rank_of(scores, u, scores) for u in "abcd"] == [1, 2, 2, 4]
+    # unknown users score 0; ``among`` may leave out the users asked about
+    assert ranks_of(scores, ["c", "x", "a"], ["a", "b", "d"]).tolist() == [2, 4, 1]
     p = percentiles(scores, list(scores))  # the engine's: share of scores strictly below
     assert p == {"a": 75.0, "b": 25.0, "c": 25.0, "d": 0.0}
 

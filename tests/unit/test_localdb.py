@@ -479,3 +479,21 @@ def test_other_start_failures_are_not_retried(
         localdb.start(settings)
     assert len(launched) == 1
     assert not (settings.data_dir / "run" / localdb.CDS_FAILED).exists()
+
+
+def test_discarding_the_database_removes_its_files_only(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _settings(tmp_path)
+    data = settings.data_dir / "data"
+    for part in ("databases/neo4j", "transactions/neo4j", "databases/system"):
+        (data / part).mkdir(parents=True)
+        (data / part / "store").write_text("x")
+    monkeypatch.setattr(localdb, "_running_pid", lambda _: 4242)
+    with pytest.raises(EnvironmentProblemError, match="is running"):
+        localdb.discard_database(settings)
+    assert (data / "databases" / "neo4j" / "store").exists()
+    monkeypatch.setattr(localdb, "_running_pid", lambda _: None)
+    localdb.discard_database(settings)
+    assert not (data / "databases" / "neo4j").exists()
+    assert not (data / "transactions" / "neo4j").exists()
+    assert (data / "databases" / "system" / "store").exists()  # the server's own, kept
