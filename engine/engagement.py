@@ -7,8 +7,9 @@ account node ids to dense person indices, vectorised.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -171,12 +172,21 @@ def column_chunks(store: QueryRunner, query: Query, accounts: np.ndarray,
 
 
 def read_columns(store: QueryRunner, query: Query, accounts: np.ndarray,
-                 dtypes: Mapping[str, Any], **params: Any) -> dict[str, np.ndarray]:
+                 dtypes: Mapping[str, Any], *, ragged: Collection[str] = (),
+                 **params: Any) -> dict[str, np.ndarray]:
     """The columns ``dtypes`` names of :func:`column_chunks`, joined as arrays of those
-    dtypes (each chunk's lists are dropped once converted)."""
+    dtypes (each chunk's lists are dropped once converted). A ``ragged`` column (a list of
+    lists of integers) comes back laid end to end, with ``<name>_sizes`` beside it."""
+    laid = {key: np.int64 for name in ragged for key in (name, f"{name}_sizes")}
     chunks: dict[str, list[np.ndarray]] = {name: [np.empty(0, dtype=d)]
-                                           for name, d in dtypes.items()}
+                                           for name, d in {**dtypes, **laid}.items()}
     for row in column_chunks(store, query, accounts, **params):
         for name, dtype in dtypes.items():
             chunks[name].append(np.array(row.pop(name), dtype=dtype))
+        for name in ragged:
+            lists: list[list[int]] = row.pop(name)
+            lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+            chunks[f"{name}_sizes"].append(lengths)
+            chunks[name].append(np.fromiter(itertools.chain.from_iterable(lists),
+                                            dtype=np.int64, count=int(lengths.sum())))
     return {name: np.concatenate(parts) for name, parts in chunks.items()}

@@ -77,7 +77,10 @@ ENGAGEMENT_COLUMNS = Query(
                    END / 1048576) AS firsts,
            collect(CASE size(counted) WHEN 0 THEN -1 WHEN 1 THEN counted[0] / 1048576
                    ELSE reduce(m = counted[0], e IN counted | CASE WHEN e > m THEN e ELSE m END)
-                        / 1048576 END) AS lasts
+                        / 1048576 END) AS lasts,
+           // collect() leaves out the nulls: the words of the relationships with several
+           // counted events only, in the order of the other columns (for another half-life)
+           collect(CASE WHEN size(counted) > 1 THEN counted END) AS multi
     """,
 )
 

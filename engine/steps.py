@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from influence.domain import EVENT_TIME_UNIT
 from influence.engine.model import FALLBACK_HALF_LIFE_DAYS, HALF_LIFE_BOUNDS_DAYS, ModelParams
 from influence.timeutil import DAY_S
 
@@ -66,6 +67,30 @@ def person_pairs(source: np.ndarray, target: np.ndarray, network: np.ndarray, *,
     return Pairs(source=pair_keys // people, target=pair_keys % people, strength=strength,
                  n=n, last=last, part_pair=part_keys // networks,
                  part_network=part_keys % networks, part_strength=part_strength)
+
+
+def redecay(parts: np.ndarray, counts: np.ndarray, lasts: np.ndarray, multi: np.ndarray,
+            multi_sizes: np.ndarray, *, asof: int, decayed_s: float,
+            half_life_s: float) -> np.ndarray:
+    """The interaction columns' strengths, decayed with ``decayed_s``, as they are with another
+    half-life: a relationship's strength is its kind weight times ``sum(2 ^ ((t - asof) /
+    half_life))`` over its events in the window, so a relationship with one event (at
+    ``lasts``) is rescaled by ``2 ^ ((t - asof) (1 / half_life - 1 / decayed))``, and one with
+    several (``counts`` > 1, whose event words are ``multi``, ``multi_sizes`` per relationship
+    in order) by the ratio of its two sums. Equal to the strengths read with ``half_life_s``
+    to rounding (a few units in the last place)."""
+    value = parts.astype(np.float64, copy=True)
+    single = counts == 1
+    value[single] *= np.exp2((lasts[single] - asof) * (1.0 / half_life_s - 1.0 / decayed_s))
+    several = np.flatnonzero(counts > 1)
+    if len(several):
+        ages = (multi // EVENT_TIME_UNIT - asof).astype(np.float64)
+        of = np.repeat(np.arange(len(several)), multi_sizes)
+        before = np.bincount(of, weights=np.exp2(ages / decayed_s), minlength=len(several))
+        after = np.bincount(of, weights=np.exp2(ages / half_life_s), minlength=len(several))
+        value[several] *= np.divide(after, before, out=np.zeros(len(several)),
+                                    where=before > 0)
+    return value
 
 
 def activity_half_life(first: np.ndarray, last: np.ndarray, asof: int, window_s: float) -> float:

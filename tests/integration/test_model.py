@@ -9,6 +9,7 @@ import pytest
 
 from influence.engine import engagement
 from influence.engine.explain import NO_ENGAGEMENT, Contribution, PersonContribution, explain
+from influence.engine.model import FALLBACK_HALF_LIFE_DAYS
 from influence.engine.reads import get_person, score_history
 from influence.engine.scoring import ScoreRun, compute_scores, forget_person_scores, resolve
 from influence.loaders.quarantine import Tally
@@ -153,6 +154,9 @@ def test_recompute_is_idempotent_and_keeps_dated_snapshots(
 ) -> None:
     before = store.read(PEOPLE)
     assert store.read(SNAPSHOTS) == [{"asof": SE_ASOF, "n": 3_948}]
+    # The module's first run read strengths decayed with the fallback half-life and decayed
+    # them again with the derived one (steps.redecay); this run reads them decayed with it.
+    assert se_loaded[1].half_life_days != FALLBACK_HALF_LIFE_DAYS
     compute_scores(store, settings.model, asof=SE_ASOF)
     again = store.read(PEOPLE)
     assert [(p["id"], p["score"]) for p in again] == [(p["id"], p["score"]) for p in before]

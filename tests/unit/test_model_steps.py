@@ -74,3 +74,26 @@ def test_diminishing_returns_can_be_switched_off_for_the_ablation() -> None:
     assert steps.pair_base(strength, ModelParams()) == pytest.approx(np.log1p(strength))
     off = ModelParams(diminishing_returns=False)
     assert steps.pair_base(strength, off).tolist() == [0.0, 1.0, 9.0]
+
+
+def test_strengths_decayed_again_equal_the_ones_decayed_with_that_half_life() -> None:
+    rng = np.random.default_rng(5)
+    asof, unit = 1_700_000_000, 1 << 20
+    # relationships with 0 (a kind of weight 0), 1 and several events in the window
+    counts = np.array([1, 3, 0, 1, 2, 5, 1])
+    weights = rng.uniform(0.5, 3.0, len(counts))
+    times = [asof - rng.integers(0, 400 * 86_400, n) for n in counts]
+    words = [t * unit + rng.integers(0, unit, len(t)) for t in times]
+
+    def decayed(half_life_s: float) -> np.ndarray:
+        return np.array([w * sum(2.0 ** ((int(e) // unit - asof) / half_life_s) for e in ev)
+                         for w, ev in zip(weights, words, strict=True)])
+
+    lasts = np.array([int(t.max()) if len(t) else -1 for t in times])
+    multi = [ev for ev in words if len(ev) > 1]
+    again = steps.redecay(decayed(90 * 86_400.0), counts, lasts,
+                          np.concatenate(multi).astype(np.int64),
+                          np.array([len(ev) for ev in multi]), asof=asof,
+                          decayed_s=90 * 86_400.0, half_life_s=17.5 * 86_400)
+    assert again == pytest.approx(decayed(17.5 * 86_400), rel=1e-12)
+    assert again[2] == 0.0
