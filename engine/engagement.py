@@ -19,13 +19,15 @@ import numpy as np
 from influence.engine import queries as q
 from influence.store import Query, QueryRunner, Row
 
-CHUNK_ACCOUNTS = 50_000
+CHUNK_ACCOUNTS = 10_000
 """Engaging accounts per columnar read (:func:`read_columns`). A read returns one record of
 lists, which the driver holds as Python objects (about 36 bytes a value) before they become
 arrays (8 bytes): read whole, the 30M-interaction benchmark's 6 columns took 13.9 GB in the
-client and the kernel's OOM killer ended it. 50,000 accounts are about 500,000 relationships
-a read there; on the 1M benchmark graph, reads of 50,000 accounts took 3.1-3.6 s in all
-against 3.5-5.1 s for one whole read (three runs each)."""
+client and the kernel's OOM killer ended it. Smaller reads are also faster: the engagement
+columns of the 5M benchmark graph (10 relationships an account) took 6.6-8.7 s in reads of
+10,000 accounts, 8.9-9.1 s of 20,000 and 9.4-13.4 s of 50,000; of the 1M graph 1.5-2.8 s
+against 2.7-4.9 s for 50,000 (three runs each, alternating, 2026-12-07); reads of 5,000 and
+2,000 accounts were no faster again (7.2-8.5 s, 8.7-10.5 s at 5M)."""
 
 READERS = 2
 """Columnar reads in flight at once, each on its own connection: the server runs a read on
