@@ -10,12 +10,12 @@ completed (bench/results/spark.md, 18:57). The file is used when the store has a
 reads (``Store.import_dir``: the local server's own, or ``INFLUENCE_NEO4J_IMPORT_DIR``) and
 there are at least :data:`FILE_PAIRS` pairs.
 
-PageRank's file (``per_source=True``) holds each pair's share of its source's total weight, as
-a float32: weighted PageRank divides every weight by its source's total, so the shares give the
-same ranks, and shorter numbers parse faster (on the 1M benchmark, with the legacy Cypher
-projection, :data:`~influence.engine.queries.PROJECT_PAIRS_FILE`, 1.7-1.9 s; float32 and a Cypher
-aggregation 2.5 s; full doubles and a Cypher aggregation 2.9-3.2 s; 2-3 runs each). A query
-that names ``$nodes`` also gets the distinct node ids of the pairs.
+PageRank's pairs (``shares=True``) are each pair's share of its source's total weight (the
+caller divides: weighted PageRank divides every weight by its source's total, so shares give
+the same ranks), written as float32: shorter numbers parse faster, and a share cannot
+underflow the way a raw decayed weight could (on the 1M benchmark, with the legacy Cypher
+projection, :data:`~influence.engine.queries.PROJECT_PAIRS_FILE`, 1.7-1.9 s; float32 and a
+Cypher aggregation 2.5 s; full doubles and a Cypher aggregation 2.9-3.2 s; 2-3 runs each).
 """
 
 from __future__ import annotations
@@ -35,30 +35,25 @@ FILE_PAIRS = 100_000
 
 def project_pairs(store: QueryRunner, *, by_value: Query, by_file: Query, graph: str,
                   sources: np.ndarray, targets: np.ndarray, weights: np.ndarray,
-                  per_source: bool = False) -> list[Row]:
+                  nodes: np.ndarray | None = None, shares: bool = False) -> list[Row]:
     """Run ``by_value`` (``$sources``, ``$targets``, ``$weights``) or ``by_file`` (``$url`` of
     a headerless CSV: source, target, weight), both with ``$graph``; the projection's rows.
-    ``per_source``: the file's weights are shares of their source's total (PageRank only)."""
+    ``nodes``: the pairs' distinct node ids, as ``$nodes`` of a file query that lists its nodes
+    (GDS's legacy Cypher projection). ``shares``: the weights are shares of their source's
+    total (PageRank), written to a file as float32."""
     folder = store.import_dir
     if folder is None or len(sources) < FILE_PAIRS:
         return store.write_rows(by_value, graph=graph, sources=sources.tolist(),
                                 targets=targets.tolist(), weights=weights.tolist())
     name = f"influence-pairs-{uuid.uuid4().hex}.csv"
     path = folder / name
-    sources = np.asarray(sources, dtype=np.int64)
-    weights = np.asarray(weights, dtype=np.float64)
-    if per_source:
-        _, source_of = np.unique(sources, return_inverse=True)
-        weights = (weights / np.bincount(source_of, weights=weights)[source_of]).astype(
-            np.float32)
-    params: dict[str, object] = {}
-    if "$nodes" in by_file.text:
-        params["nodes"] = np.union1d(sources, targets).tolist()
+    params = {} if nodes is None else {"nodes": nodes.tolist()}
     try:
         try:
-            table = pa.table({"source": sources,
+            table = pa.table({"source": np.asarray(sources, dtype=np.int64),
                               "target": np.asarray(targets, dtype=np.int64),
-                              "weight": weights})
+                              "weight": np.asarray(weights, dtype=np.float32 if shares
+                                                   else np.float64)})
             pa_csv.write_csv(table, path, pa_csv.WriteOptions(include_header=False))
         except OSError as error:
             raise EnvironmentProblemError(

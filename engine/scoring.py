@@ -346,11 +346,16 @@ def _pagerank(store: QueryRunner, people: People, pairs: steps.Pairs, *, weights
     if not positive.any():
         return pagerank, 0, True, 0
     graph = f"influence-{run_id}"
-    src, dst = people.nodes[pairs.source[positive]], people.nodes[pairs.target[positive]]
+    source, target, weight = pairs.source[positive], pairs.target[positive], weights[positive]
+    # each pair's share of its engager's total (PageRank divides by it: the same ranks)
+    share = weight / np.bincount(source, weights=weight, minlength=people.size)[source]
+    present = np.zeros(people.size, dtype=bool)
+    present[source] = present[target] = True
+    src, dst = people.nodes[source], people.nodes[target]
     try:
         projected = project_pairs(store, by_value=q.PROJECT_PAIRS, by_file=q.PROJECT_PAIRS_FILE,
-                                  graph=graph, sources=src, targets=dst,
-                                  weights=weights[positive], per_source=True)
+                                  graph=graph, sources=src, targets=dst, weights=share,
+                                  nodes=people.nodes[present], shares=True)
     except StoreUnavailableError as error:
         try:
             store.read(q.ANSWERS)

@@ -60,13 +60,18 @@ def person_pairs(source: np.ndarray, target: np.ndarray, network: np.ndarray, *,
     n = np.bincount(pair_of, weights=counts, minlength=size).astype(np.int64)
     last = np.full(size, -1, dtype=np.int64)
     np.maximum.at(last, pair_of, lasts)
+    source, target = pair_keys // people, pair_keys % people
     networks = int(network.max()) + 1 if len(network) else 1
+    if networks == 1:  # one network: a part per pair, the pair's strength
+        return Pairs(source=source, target=target, strength=strength, n=n, last=last,
+                     part_pair=np.arange(size), part_network=np.zeros(size, dtype=np.int64),
+                     part_strength=strength)
     part_keys, part_of = np.unique(pair_of.astype(np.int64) * networks + network,
                                    return_inverse=True)
     part_strength = np.bincount(part_of, weights=parts, minlength=len(part_keys))
-    return Pairs(source=pair_keys // people, target=pair_keys % people, strength=strength,
-                 n=n, last=last, part_pair=part_keys // networks,
-                 part_network=part_keys % networks, part_strength=part_strength)
+    return Pairs(source=source, target=target, strength=strength, n=n, last=last,
+                 part_pair=part_keys // networks, part_network=part_keys % networks,
+                 part_strength=part_strength)
 
 
 def redecay(parts: np.ndarray, counts: np.ndarray, lasts: np.ndarray, multi: np.ndarray,

@@ -84,3 +84,17 @@ def test_people_get_their_accounts_earliest_creation_and_network_count() -> None
     assert people.slots.tolist() == [0, -1, 4]
     assert people.objecting.tolist() == [False, True, False]
     assert owners.people_of([11, 13, 99]).tolist() == [0, 1, -1]
+
+
+def test_pairs_on_one_network_have_the_parts_the_general_way_gives() -> None:
+    rng = np.random.default_rng(8)
+    n = 500
+    src, dst = rng.integers(0, 30, n), rng.integers(0, 30, n)
+    common = {"parts": rng.random(n), "counts": np.ones(n, dtype=np.int64),
+              "lasts": rng.integers(0, 1000, n), "people": 30}
+    one = steps.person_pairs(src, dst, np.zeros(n, dtype=np.int64), **common)
+    general = steps.person_pairs(src, dst, np.ones(n, dtype=np.int64), **common)  # code 1 of 2
+    assert one.part_pair.tolist() == general.part_pair.tolist()
+    assert one.part_strength.tolist() == general.part_strength.tolist()
+    assert set(one.part_network.tolist()) == {0}
+    assert set(general.part_network.tolist()) == {1}

@@ -60,8 +60,9 @@ def test_a_projection_the_answering_server_does_not_take_says_what_to_change() -
     assert "--engine spark" in raised.value.hint
     assert store.names() == ["scoring_project_pairs", "scoring_answers"]
     sent = store.calls[0][1]
+    # each pair's share of its engager's weights (one pair each here)
     assert (sent["sources"], sent["targets"], sent["weights"]) == ([10, 11], [11, 12],
-                                                                     [0.5, 0.7])
+                                                                     [1.0, 1.0])
 
 
 def test_a_server_that_is_down_is_reported_as_down() -> None:
@@ -105,7 +106,7 @@ def test_an_import_folder_that_cannot_be_written_names_the_setting(
     assert store.names() == []
 
 
-def test_pagerank_files_hold_shares_of_each_source_and_other_files_the_weights(
+def test_pagerank_files_hold_shares_as_float32_and_other_files_the_weights(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(projection, "FILE_PAIRS", 2)
@@ -115,14 +116,14 @@ def test_pagerank_files_hold_shares_of_each_source_and_other_files_the_weights(
                                     "project_people_graph_file": from_file},
                            import_dir=tmp_path)
     sources, targets = np.array([5, 5, 7]), np.array([6, 7, 5])
-    weights = np.array([1.0, 3.0, 0.1])
     projection.project_pairs(store, by_value=q.PROJECT_PAIRS, by_file=q.PROJECT_PAIRS_FILE,
-                             graph="g", sources=sources, targets=targets, weights=weights,
-                             per_source=True)
+                             graph="g", sources=sources, targets=targets,
+                             weights=np.array([0.1, 0.9, 1.0]), nodes=np.array([5, 6, 7]),
+                             shares=True)
     projection.project_pairs(store, by_value=cq.PROJECT_PEOPLE_GRAPH,
                              by_file=cq.PROJECT_PEOPLE_GRAPH_FILE, graph="g", sources=sources,
-                             targets=targets, weights=weights)
-    assert seen == ["5,6,0.25\n5,7,0.75\n7,5,1\n", "5,6,1\n5,7,3\n7,5,0.1\n"]
-    # the node list goes only to the query that names it
+                             targets=targets, weights=np.array([1.0, 3.0, 0.1]))
+    assert seen == ["5,6,0.1\n5,7,0.9\n7,5,1\n", "5,6,1\n5,7,3\n7,5,0.1\n"]
+    # the node list goes only to the query it is given for
     assert store.calls[0][1]["nodes"] == [5, 6, 7]
     assert "nodes" not in store.calls[1][1]
