@@ -90,10 +90,11 @@ def test_pairs_on_one_network_have_the_parts_the_general_way_gives() -> None:
     rng = np.random.default_rng(8)
     n = 500
     src, dst = rng.integers(0, 30, n), rng.integers(0, 30, n)
-    common = {"parts": rng.random(n), "counts": np.ones(n, dtype=np.int64),
-              "lasts": rng.integers(0, 1000, n), "people": 30}
-    one = steps.person_pairs(src, dst, np.zeros(n, dtype=np.int64), **common)
-    general = steps.person_pairs(src, dst, np.ones(n, dtype=np.int64), **common)  # code 1 of 2
+    parts, lasts, counts = rng.random(n), rng.integers(0, 1000, n), np.ones(n, dtype=np.int64)
+    one = steps.person_pairs(src, dst, np.zeros(n, dtype=np.int64), parts=parts, counts=counts,
+                             lasts=lasts, people=30)
+    general = steps.person_pairs(src, dst, np.ones(n, dtype=np.int64), parts=parts,
+                                 counts=counts, lasts=lasts, people=30)  # network 1 of 2
     assert one.part_pair.tolist() == general.part_pair.tolist()
     assert one.part_strength.tolist() == general.part_strength.tolist()
     assert set(one.part_network.tolist()) == {0}
