@@ -120,8 +120,8 @@ class EdgeListAdapter:
         yield from ()
 
     def _records(self, number: int, raw: str) -> Iterator[InteractionRecord]:
-        fields = raw.split(",") if self.fmt == "bitcoin" else raw.split()
-        fields = [f.strip() for f in fields]
+        # split() on whitespace leaves no blanks to strip
+        fields = [f.strip() for f in raw.split(",")] if self.fmt == "bitcoin" else raw.split()
         value: float | None = None
         kind = self.kind
         if self.fmt == "snap":

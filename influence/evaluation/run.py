@@ -16,7 +16,12 @@ from influence import localdb
 from influence.errors import InvalidInputError
 from influence.evaluation.communities import CommunityEvaluation, Evaluated
 from influence.evaluation.datasets import read_dataset
-from influence.evaluation.holdout import EvaluationOptions, EvaluationReport, events_of, parse_cut
+from influence.evaluation.holdout import (
+    EvaluationOptions,
+    EvaluationReport,
+    event_times,
+    parse_cut,
+)
 from influence.evaluation.scratch import scratch_store
 from influence.evaluation.suite import SuiteReport
 from influence.evaluation.topics import TopicEvaluationReport
@@ -64,7 +69,7 @@ def evaluate_influence(settings: Settings, dataset: Path, fmt: str = "snap", *,
     records, name, rejected = read_dataset(dataset, fmt_value, network, settings)
     if rejected:
         progress.note(f"{rejected} malformed line(s) quarantined in {settings.quarantine_dir}")
-    when = parse_cut(cut, [e.at for e in events_of(records)])
+    when = parse_cut(cut, event_times(records))
     options = EvaluationOptions(cut=when, horizon_days=horizon_days, farm_size=farm_size,
                                 farm_repeats=farm_repeats, pod_size=pod_size,
                                 ablation=ablation)
@@ -94,7 +99,7 @@ def evaluate_suite(settings: Settings, data_dir: Path, *, cuts: tuple[str, ...] 
         for spec in chosen:
             progress.note(f"reading {spec.name}")
             records, network = read_suite_dataset(spec, data_dir, settings)
-            times = [e.at for e in events_of(records)]
+            times = event_times(records)
             for cut in cuts:
                 progress.note(f"{spec.name}: cut {cut}")
                 options = EvaluationOptions(cut=parse_cut(cut, times), ablation=ablation)
